@@ -57,8 +57,10 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
         day_w = calendar.service_day_weights()
         rates = records.member_quarter_rates(rng[4], members, strength_q, sc.services_per_member_quarter, day_w)
         counts["services"] = 0
+        seq = 1
         for half in range(4):
-            seq = 1 if half % 2 == 0 else seq  # record numbers run per year
+            if half % 2 == 0:
+                seq = 1  # record numbers run per year
             svc = pd.concat([records.services_for_quarter(quarter_rngs[q], q, members, grids, rates, strength_q,
                                                           day_w) for q in (2 * half, 2 * half + 1)],
                             ignore_index=True)

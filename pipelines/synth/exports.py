@@ -20,6 +20,7 @@ from pipelines.synth.people import SNAPSHOT_DATES, on_snapshot
 
 HALF_LABEL = ["2024年上半年", "2024年下半年", "2025年上半年", "2025年下半年"]
 SERVICE_DATE_FORMAT = ["slash", "cn", "iso", "dot"]  # one per half-year file
+CHUNK_ROWS = 500_000  # rows formatted at a time for the large kinds
 DEMAND_DATE_FORMAT = [("iso", True), ("slash", False), ("iso", False), ("slash", True)]
 
 
@@ -134,37 +135,63 @@ def roster_files(members: pd.DataFrame, grids: pd.DataFrame, orgs: pd.DataFrame,
     return names
 
 
+def _write_chunked(records_: pd.DataFrame, build, spec_for, inj: Injector, rel: str, kind: str, path: Path,
+                   encoding: str) -> None:
+    """Format, corrupt and write a large kind chunk by chunk (bounded memory at any scale).
+
+    build(part, offset) -> text frame; spec_for(part, frame) -> the faults for that chunk.
+    """
+    next_row = 2  # header is row 1
+
+    def frames():
+        nonlocal next_row
+        for start in range(0, max(len(records_), 1), CHUNK_ROWS):
+            part = records_.iloc[start:start + CHUNK_ROWS]
+            frame = build(part, start)
+            frame = inj.apply(frame, spec_for(part, frame), True, rel, kind, next_row)
+            next_row += len(frame)
+            yield frame
+
+    writers.write_csv(frames(), path, encoding)
+
+
 def services_file(half: int, svc: pd.DataFrame, members: pd.DataFrame, grids: pd.DataFrame, seq_start: int,
                   inj: Injector, out: Path) -> str:
     fmt = SERVICE_DATE_FORMAT[half]
     year = 2024 + half // 2
-    cats = np.asarray(records.SERVICE_CATEGORIES, dtype=object)[svc["category"].to_numpy()]
-    text = np.array([records.SERVICE_TEXT[c][t % len(records.SERVICE_TEXT[c])]
-                     for c, t in zip(cats, svc["text"].to_numpy(), strict=True)], dtype=object)
-    m = svc["member"].to_numpy()
-    frame = pd.DataFrame({
-        "记录编号": [f"FW{year}{i:08d}" for i in range(seq_start, seq_start + len(svc))],
-        "党员姓名": members["name"].to_numpy()[m],
-        "公民身份号码": members["id_number"].to_numpy()[m],
-        "服务网格编码": grids["grid_id"].to_numpy()[svc["grid"].to_numpy()],
-        "服务日期": calendar.date_table(fmt)[svc["day"].to_numpy()],
-        "服务类别": cats, "服务时长": _text(svc["hours"]), "服务对象人数": _text(svc["beneficiaries"]),
-        "群众评价": _text(svc["rating"]), "服务内容": text,
-    })
-    digits_only = ~frame["公民身份号码"].str.endswith("X").to_numpy()
-    spec = [
-        Fault("bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])),
-        Fault("excel_mangled_id", "公民身份号码", lambda f, r: faults.excel_mangled_text(f.iloc[r]["公民身份号码"]),
-              eligible=lambda f: digits_only),
-        Fault("unknown_grid", "服务网格编码", lambda f, r: inj.unknown_grid(len(r))),
-        Fault("unknown_member", "公民身份号码", lambda f, r: inj.unknown_ids(len(r))),
-        Fault("impossible_date", "服务日期", lambda f, r: [calendar.impossible_date(fmt, year)] * len(r)),
-        Fault("hours_out_of_range", "服务时长", lambda f, r: [["0", "30", "-1.5"][int(x) % 3] for x in r]),
-        Fault("rating_out_of_range", "群众评价", lambda f, r: [["6", "0"][int(x) % 2] for x in r]),
-    ]
+    dates = calendar.date_table(fmt)
+
+    def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
+        cats = np.asarray(records.SERVICE_CATEGORIES, dtype=object)[part["category"].to_numpy()]
+        text = np.array([records.SERVICE_TEXT[c][t % len(records.SERVICE_TEXT[c])]
+                         for c, t in zip(cats, part["text"].to_numpy(), strict=True)], dtype=object)
+        m = part["member"].to_numpy()
+        first = seq_start + offset
+        return pd.DataFrame({
+            "记录编号": [f"FW{year}{i:08d}" for i in range(first, first + len(part))],
+            "党员姓名": members["name"].to_numpy()[m],
+            "公民身份号码": members["id_number"].to_numpy()[m],
+            "服务网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
+            "服务日期": dates[part["day"].to_numpy()],
+            "服务类别": cats, "服务时长": _text(part["hours"]), "服务对象人数": _text(part["beneficiaries"]),
+            "群众评价": _text(part["rating"]), "服务内容": text,
+        })
+
+    def spec_for(part: pd.DataFrame, frame: pd.DataFrame) -> list[Fault]:
+        digits_only = ~frame["公民身份号码"].str.endswith("X").to_numpy(dtype=bool)
+        return [
+            Fault("bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])),
+            Fault("excel_mangled_id", "公民身份号码", lambda f, r: faults.excel_mangled_text(f.iloc[r]["公民身份号码"]),
+                  eligible=lambda f: digits_only),
+            Fault("unknown_grid", "服务网格编码", lambda f, r: inj.unknown_grid(len(r))),
+            Fault("unknown_member", "公民身份号码", lambda f, r: inj.unknown_ids(len(r))),
+            Fault("impossible_date", "服务日期", lambda f, r: [calendar.impossible_date(fmt, year)] * len(r)),
+            Fault("hours_out_of_range", "服务时长", lambda f, r: [["0", "30", "-1.5"][int(x) % 3] for x in r]),
+            Fault("rating_out_of_range", "群众评价", lambda f, r: [["6", "0"][int(x) % 2] for x in r]),
+        ]
+
     rel = f"服务记录/服务记录_{HALF_LABEL[half]}.csv"
-    frame = inj.apply(frame, spec, True, rel, "services", 2)
-    writers.write_csv(frame, out / rel, "gb18030")
+    _write_chunked(svc, build, spec_for, inj, rel, "services", out / rel, "gb18030")
     return rel
 
 
@@ -177,41 +204,45 @@ def demands_file(half: int, dem: pd.DataFrame, members: pd.DataFrame, grids: pd.
                  out: Path) -> str:
     fmt, seconds = DEMAND_DATE_FORMAT[half]
     year = 2024 + half // 2
-    cats = np.asarray(records.DEMAND_CATEGORIES, dtype=object)[dem["category"].to_numpy()]
-    text = np.array([records.DEMAND_TEXT[c][t % len(records.DEMAND_TEXT[c])]
-                     for c, t in zip(cats, dem["text"].to_numpy(), strict=True)], dtype=object)
-    resolved = dem["resolved_at"].to_numpy() >= 0
-    # Resolution times can run past the last day of 2025 (export taken in January 2026).
-    res_text = np.full(len(dem), None, dtype=object)
-    if resolved.any():
-        res_min = dem["resolved_at"].to_numpy()[resolved]
-        res_text[resolved] = _resolved_text(res_min, fmt, seconds)
-    claimed = dem["claimed_by"].to_numpy()
-    first = dem.index[0] if len(dem) else 0
-    frame = pd.DataFrame({
-        "工单编号": [f"GD{year}{first + i + 1:08d}" for i in range(len(dem))],
-        "网格编码": grids["grid_id"].to_numpy()[dem["grid"].to_numpy()],
-        "诉求类型": cats, "诉求来源": np.asarray(records.DEMAND_SOURCES, dtype=object)[dem["source"].to_numpy()],
-        "诉求内容": text,
-        "上报时间": _minutes_text(dem["reported_at"].to_numpy(), fmt, seconds),
-        "认领人身份号码": np.where(claimed >= 0, members["id_number"].to_numpy()[np.maximum(claimed, 0)], None),
-        "办结时间": res_text,
-        "办结层级": np.where(resolved, np.asarray(records.LEVELS, dtype=object)[np.maximum(dem["level"].to_numpy(), 0)], None),
-        "满意度": _text(dem["satisfaction"]),
-    })
-    reported = dem["reported_at"].to_numpy()
-    spec = [
-        Fault("unknown_grid", "网格编码", lambda f, r: inj.unknown_grid(len(r))),
-        Fault("unknown_member", "认领人身份号码", lambda f, r: inj.unknown_ids(len(r))),
-        Fault("impossible_date", "上报时间",
-              lambda f, r: [calendar.impossible_date(fmt, year) + " 10:00" + (":00" if seconds else "")] * len(r)),
-        Fault("resolved_before_reported", "办结时间",
-              lambda f, r: list(_minutes_text(reported[r] - 180, fmt, seconds)), eligible=lambda f: resolved),
-        Fault("rating_out_of_range", "满意度", lambda f, r: [["7", "0"][int(x) % 2] for x in r]),
-    ]
+
+    def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
+        cats = np.asarray(records.DEMAND_CATEGORIES, dtype=object)[part["category"].to_numpy()]
+        text = np.array([records.DEMAND_TEXT[c][t % len(records.DEMAND_TEXT[c])]
+                         for c, t in zip(cats, part["text"].to_numpy(), strict=True)], dtype=object)
+        resolved = part["resolved_at"].to_numpy() >= 0
+        # Resolution times can run past the last day of 2025 (export taken in January 2026).
+        res_text = np.full(len(part), None, dtype=object)
+        if resolved.any():
+            res_text[resolved] = _resolved_text(part["resolved_at"].to_numpy()[resolved], fmt, seconds)
+        claimed = part["claimed_by"].to_numpy()
+        levels = np.asarray(records.LEVELS, dtype=object)[np.maximum(part["level"].to_numpy(), 0)]
+        return pd.DataFrame({
+            "工单编号": [f"GD{year}{i + 1:08d}" for i in part.index],
+            "网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
+            "诉求类型": cats, "诉求来源": np.asarray(records.DEMAND_SOURCES, dtype=object)[part["source"].to_numpy()],
+            "诉求内容": text,
+            "上报时间": _minutes_text(part["reported_at"].to_numpy(), fmt, seconds),
+            "认领人身份号码": np.where(claimed >= 0, members["id_number"].to_numpy()[np.maximum(claimed, 0)], None),
+            "办结时间": res_text,
+            "办结层级": np.where(resolved, levels, None),
+            "满意度": _text(part["satisfaction"]),
+        })
+
+    def spec_for(part: pd.DataFrame, frame: pd.DataFrame) -> list[Fault]:
+        reported = part["reported_at"].to_numpy()
+        resolved = part["resolved_at"].to_numpy() >= 0
+        return [
+            Fault("unknown_grid", "网格编码", lambda f, r: inj.unknown_grid(len(r))),
+            Fault("unknown_member", "认领人身份号码", lambda f, r: inj.unknown_ids(len(r))),
+            Fault("impossible_date", "上报时间",
+                  lambda f, r: [calendar.impossible_date(fmt, year) + " 10:00" + (":00" if seconds else "")] * len(r)),
+            Fault("resolved_before_reported", "办结时间",
+                  lambda f, r: list(_minutes_text(reported[r] - 180, fmt, seconds)), eligible=lambda f: resolved),
+            Fault("rating_out_of_range", "满意度", lambda f, r: [["7", "0"][int(x) % 2] for x in r]),
+        ]
+
     rel = f"群众诉求/诉求工单_{HALF_LABEL[half]}.csv"
-    frame = inj.apply(frame, spec, True, rel, "demands", 2)
-    writers.write_csv(frame, out / rel, "utf-8-sig")
+    _write_chunked(dem, build, spec_for, inj, rel, "demands", out / rel, "utf-8-sig")
     return rel
 
 

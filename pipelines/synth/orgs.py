@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 BRANCHLESS_SHARE = 0.04  # grids still without their own branch (members sit in the 党委)
-GROUP_SHARE = 0.6  # branches with building groups
+GROUP_SHARE = 0.75  # branches with building groups
 
 
 def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, employers: list[str]) -> pd.DataFrame:
@@ -28,7 +28,7 @@ def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, employers: list[st
                      "org_type": "网格党支部", "parent_org_id": community_org[grid["community_key"]],
                      "grid_id": grid["grid_id"]})
         if rng.random() < GROUP_SHARE:
-            buildings = np.sort(rng.choice(np.arange(1, 30), size=int(rng.integers(1, 6)), replace=False))
+            buildings = np.sort(rng.choice(np.arange(1, 30), size=int(rng.integers(1, 7)), replace=False))
             for k, b in enumerate(buildings, start=1):
                 rows.append({"org_id": f"XZ{grid['grid_id']}{k:02d}", "org_name": f"{estate}{b}幢党小组",
                              "org_type": "楼栋党小组", "parent_org_id": bid, "grid_id": grid["grid_id"]})

@@ -142,7 +142,7 @@ def build_members(rng: np.random.Generator, grids: pd.DataFrame, members_per_gri
     never_shift = np.array([TYPE_NEVER_ACTIVE[t] for t in mtype])
     p_never = 1 / (1 + np.exp(-(-0.35 - 0.9 * strength + never_shift)))
     never = (rng.random(n) < p_never) | (status != "正常")
-    log_propensity = 1.15 * rng.standard_normal(n) + type_shift
+    log_propensity = 1.0 * rng.standard_normal(n) + type_shift
     return pd.DataFrame({
         "grid": g,
         "name": _names(rng, male),

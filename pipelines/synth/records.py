@@ -38,6 +38,7 @@ DEMAND_TEXT = {
 DEMAND_SOURCES = ["12345热线", "网格员上报", "微信小程序", "居民来访", "党员走访"]
 LEVELS = ["网格", "社区", "街道", "区级部门"]
 LEVEL_MEDIAN_HOURS = np.array([20.0, 50.0, 110.0, 220.0])
+MAX_RATE = 40.0  # services per member and quarter that propensity saturates towards
 # Required meetings per quarter (methodology v1) and what a strong branch adds.
 REQUIRED = {"支部党员大会": 1, "支部委员会": 3, "党课": 1, "主题党日": 3}
 MEETING_TOPICS = [
@@ -56,7 +57,12 @@ def member_quarter_rates(rng: np.random.Generator, members: pd.DataFrame, streng
     active = on & ~members["never_active"].to_numpy()[:, None]
     lam = np.exp(members["log_propensity"].to_numpy()[:, None] + 0.35 * strength_q[g])
     lam *= calendar.quarter_weight(day_weights)[None, :] * active
-    return lam * target_mean * on.sum() / lam.sum()
+    # Scale to the target mean, saturating near MAX_RATE: the most active members serve
+    # two or three times a week, not daily. Rescaling after saturating converges fast.
+    for _ in range(4):
+        lam *= target_mean * on.sum() / lam.sum()
+        lam = MAX_RATE * (1 - np.exp(-lam / MAX_RATE))
+    return lam
 
 
 def services_for_quarter(rng: np.random.Generator, q: int, members: pd.DataFrame, grids: pd.DataFrame,
@@ -170,7 +176,7 @@ def meetings(rng: np.random.Generator, orgs: pd.DataFrame, grids: pd.DataFrame, 
                 s = strength_q[g, q]
                 held = rng.binomial(required, sigmoid(1.5 + 1.4 * s))
                 if mtype == "主题党日":
-                    held += rng.binomial(1, 0.15, len(g))
+                    held += rng.binomial(1, 0.3, len(g))
                 o = np.repeat(np.arange(len(sel)), held)
                 slot = np.concatenate([np.arange(k) for k in held]) if held.sum() else np.empty(0, int)
                 parts.append(pd.DataFrame({"org": sel.index.to_numpy()[o], "grid": g[o], "type": mtype, "q": q,
