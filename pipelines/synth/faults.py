@@ -113,7 +113,7 @@ def bad_check_digit(ids) -> list[str]:
 
 def excel_mangled_text(ids) -> list[str]:
     """What a CSV saved from Excel shows for an ID read as a number: 3.30110E+17."""
-    return [f"{float(i[:17]):.5E}" for i in ids]
+    return [f"{float(i):.5E}" for i in ids]
 
 
 def excel_mangled_number(ids) -> list[float]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Polygon
+from shapely.strtree import STRtree
 
 from pipelines.synth import names
 from pipelines.synth.scales import Scale
@@ -59,10 +60,10 @@ def build_tree(rng: np.random.Generator, scale: Scale) -> pd.DataFrame:
     districts = names.DISTRICTS[: scale.districts]
     n_streets = [int(rng.integers(lo, hi + 1)) for lo, hi in [scale.streets_per_district] * len(districts)]
     street_pool = names.street_names(rng, sum(n_streets))
-    used_communities: set[str] = set()
     rows: list[dict] = []
     for (district, dcode), dpoly, ns in zip(districts, split(rng, outline, len(districts)), n_streets, strict=True):
         streets, street_pool = street_pool[:ns], street_pool[ns:]
+        used_communities: set[str] = set()  # community names are unique within a district
         for si, (street, spoly) in enumerate(zip(streets, split(rng, dpoly, ns), strict=True), start=1):
             nc = int(rng.integers(scale.communities_per_street[0], scale.communities_per_street[1] + 1))
             communities = names.community_names(rng, nc, used_communities)
@@ -91,10 +92,31 @@ def build_tree(rng: np.random.Generator, scale: Scale) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _noded(geoms: list) -> list:
+    """Each polygon with its neighbours' vertices inserted where they lie on its edges.
+
+    Clipping leaves T-junctions (a vertex of one cell in the middle of its neighbour's
+    edge); rounding coordinates would then open slivers of overlap. With the same vertices
+    on both sides, rounding moves shared edges identically.
+    """
+    tree = STRtree(geoms)
+    left, right = tree.query(geoms)  # envelopes: neighbours may be apart by a float error
+    out = []
+    for i, geom in enumerate(geoms):
+        neighbours = right[(left == i) & (right != i)]
+        if len(neighbours) == 0:
+            out.append(geom)
+            continue
+        ref = MultiPoint(np.vstack([shapely.get_coordinates(geoms[j]) for j in neighbours]))
+        out.append(shapely.snap(geom, ref, 1e-9))
+    return out
+
+
 def feature_collection(grids: pd.DataFrame, digits: int = 6) -> dict:
-    """GeoJSON FeatureCollection of the grid polygons (WGS-84 lon/lat)."""
+    """GeoJSON FeatureCollection of the grid polygons (WGS-84 lon/lat), `digits` decimals."""
     features = []
-    for gid, gname, geom in zip(grids["grid_id"], grids["grid_name"], grids["geometry"], strict=True):
+    geoms = _noded(list(grids["geometry"]))
+    for gid, gname, geom in zip(grids["grid_id"], grids["grid_name"], geoms, strict=True):
         mapping = shapely.geometry.mapping(shapely.set_precision(geom, 10.0 ** -digits))
         features.append({
             "type": "Feature",

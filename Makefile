@@ -1,0 +1,54 @@
+# 党建指数看板 — all set-up goes through these targets (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := data/raw/demo
+DEMO_SEED ?= 42
+PORT ?= 8501
+SCALE ?= city
+
+.PHONY: run test lint format bench demo install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+# Demo data: the small synthetic city, generated once (delete data/raw/demo to renew).
+demo: install
+	@if [ ! -f $(DEMO_DIR)/_generator/summary.json ]; then \
+		$(BIN)/python -m pipelines synth --scale small --seed $(DEMO_SEED) --out $(DEMO_DIR); \
+	else echo "demo data present in $(DEMO_DIR)"; fi
+
+# Venv, install, demo data, (load, compute — once the loader and engine exist), dashboard.
+run: demo
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: dev
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Benchmarks: generation time and peak memory at SCALE (city by default; SCALE=province on demand).
+bench: dev
+	$(BIN)/python -m pipelines bench --scale $(SCALE)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

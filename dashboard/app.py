@@ -1,0 +1,29 @@
+"""Router and frame of the dashboard: `streamlit run dashboard/app.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `dashboard.*` imports under streamlit run
+
+from dashboard.i18n import LANGUAGES, language, t  # noqa: E402
+
+st.set_page_config(page_title=t("app.title"), page_icon="🏛️", layout="wide")
+
+with st.sidebar:
+    current = language()
+    choice = st.radio(t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(current),
+                      format_func=LANGUAGES.get, horizontal=True, key="lang_choice")
+    if choice != current:
+        st.query_params["lang"] = choice
+        st.rerun()
+
+pages = {
+    t("nav.section.data"): [
+        st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw", default=True),
+    ],
+}
+st.navigation(pages).run()

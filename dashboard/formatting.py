@@ -1,0 +1,22 @@
+"""Numbers, sizes and dates for Chinese readers (and English ones)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def file_size(n_bytes: int, lang: str) -> str:
+    units = ["B", "KB", "MB", "GB"]
+    size = float(n_bytes)
+    for unit in units:
+        if size < 1024 or unit == units[-1]:
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def date_time(value: dt.datetime, lang: str) -> str:
+    """2025年3月5日 14:30 in Chinese; 2025-03-05 14:30 in English."""
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return f"{value:%Y-%m-%d %H:%M}"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.synth import SUMMARY, generate
+
+
+def _generate(root: Path, scale: str, seed: int, dirty_rate: float | None) -> Path:
+    generate(scale, seed, root, dirty_rate, log=lambda *a: None)
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_clean(tmp_path_factory) -> Path:
+    """The small city with no injected faults."""
+    return _generate(tmp_path_factory.mktemp("small_clean"), "small", 7, 0.0)
+
+
+@pytest.fixture(scope="session")
+def small_dirty(tmp_path_factory) -> Path:
+    """The small city with a fault rate high enough that every file gets every fault kind."""
+    return _generate(tmp_path_factory.mktemp("small_dirty"), "small", 7, 0.004)
+
+
+@pytest.fixture(scope="session")
+def small_default(tmp_path_factory) -> Path:
+    """The demo data exactly as `make run` makes it (seed 42, default dirty rate)."""
+    return _generate(tmp_path_factory.mktemp("small_default"), "small", 42, None)
+
+
+def summary(root: Path) -> dict:
+    return json.loads((root / SUMMARY).read_text(encoding="utf-8"))
