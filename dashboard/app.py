@@ -9,14 +9,20 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `dashboard.*` imports under streamlit run
 
-from dashboard.i18n import LANGUAGES, language, t  # noqa: E402
+from dashboard.i18n import LANGUAGES, language, t
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏛️", layout="wide")
 
 with st.sidebar:
     current = language()
-    choice = st.radio(t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(current),
-                      format_func=LANGUAGES.get, horizontal=True, key="lang_choice")
+    choice = st.radio(
+        t("sidebar.language"),
+        list(LANGUAGES),
+        index=list(LANGUAGES).index(current),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key="lang_choice",
+    )
     if choice != current:
         st.query_params["lang"] = choice
         st.rerun()

@@ -75,7 +75,7 @@ def read_xlsx(path: Path) -> tuple[list, list[list]]:
     rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     wb.close()
     start = next(i for i, r in enumerate(rows) if "姓名" in r or "会议编号" in r)
-    return rows[start], rows[start + 1:], start + 2
+    return rows[start], rows[start + 1 :], start + 2
 
 
 def _duplicates(frame: pd.DataFrame) -> pd.Series:
@@ -133,7 +133,9 @@ def check(root: Path) -> set[tuple[str, int, str]]:
         hours = pd.to_numeric(f["服务时长"], errors="coerce")
         rating = pd.to_numeric(f["群众评价"].replace("", None), errors="coerce")
         checks = [
-            (mangled, "excel_mangled_id"), (bad_id, "bad_check_digit"), (unknown, "unknown_member"),
+            (mangled, "excel_mangled_id"),
+            (bad_id, "bad_check_digit"),
+            (unknown, "unknown_member"),
             (~f["服务网格编码"].isin(known_grids), "unknown_grid"),
             (f["服务日期"].map(parse_date).isna(), "impossible_date"),
             (~((hours > 0) & (hours <= 24)), "hours_out_of_range"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
-import re
 
 import openpyxl
 import pandas as pd
@@ -91,8 +90,7 @@ def test_meeting_dates_are_real_excel_dates(small_clean):
     col = header.index("会议日期") + 1
     cells = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
     assert all(c.is_date for c in cells)
-    assert all(isinstance(ws.cell(row=r, column=header.index("应到人数") + 1).value, int | float)
-               for r in range(2, 50))
+    assert all(isinstance(ws.cell(row=r, column=header.index("应到人数") + 1).value, int | float) for r in range(2, 50))
 
 
 def test_dates_in_several_accepted_forms(small_clean):
@@ -184,8 +182,8 @@ def test_geometry_tiles_communities_without_overlap(small_clean):
     geoms = list(polys.values())
     tree = STRtree(geoms)
     total = sum(p.area for p in geoms)
-    overlap = sum(geoms[i].intersection(geoms[j]).area for i, j in zip(*tree.query(geoms, predicate="intersects"))
-                  if i < j)
+    left, right = tree.query(geoms, predicate="intersects")
+    overlap = sum(geoms[i].intersection(geoms[j]).area for i, j in zip(left, right, strict=True) if i < j)
     assert overlap < 1e-12 * total  # shared edges are identical after rounding: no slivers
     # Communities are contiguous: each community's union is one piece, and the whole area too.
     for _, g in grids.groupby(["所属街道", "所属社区"]):

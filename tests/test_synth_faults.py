@@ -11,10 +11,24 @@ EXPECTED = {
     "grids": {"invalid_number"},
     "orgs": {"unknown_grid"},
     "members": {"bad_check_digit", "excel_mangled_id", "unknown_grid", "invalid_code", "future_date"},
-    "services": {"bad_check_digit", "excel_mangled_id", "unknown_grid", "unknown_member", "impossible_date",
-                 "hours_out_of_range", "rating_out_of_range", "duplicate_row"},
-    "demands": {"unknown_grid", "unknown_member", "impossible_date", "resolved_before_reported",
-                "rating_out_of_range", "duplicate_row"},
+    "services": {
+        "bad_check_digit",
+        "excel_mangled_id",
+        "unknown_grid",
+        "unknown_member",
+        "impossible_date",
+        "hours_out_of_range",
+        "rating_out_of_range",
+        "duplicate_row",
+    },
+    "demands": {
+        "unknown_grid",
+        "unknown_member",
+        "impossible_date",
+        "resolved_before_reported",
+        "rating_out_of_range",
+        "duplicate_row",
+    },
     "meetings": {"unknown_org", "impossible_date", "attended_gt_expected", "duplicate_row"},
 }
 

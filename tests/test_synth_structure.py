@@ -25,8 +25,7 @@ def data(small_clean):
         header, rows, _ = read_xlsx(path)
         meetings.append(pd.DataFrame(rows, columns=header))
     truth = pd.read_csv(small_clean / "_generator/grid_truth.csv", dtype={"grid_id": str})
-    return {"services": services, "roster": roster, "demands": demands, "meetings": pd.concat(meetings),
-            "truth": truth}
+    return {"services": services, "roster": roster, "demands": demands, "meetings": pd.concat(meetings), "truth": truth}
 
 
 def _latest(roster: pd.DataFrame) -> pd.DataFrame:
@@ -79,8 +78,12 @@ def test_ratings_skew_high(data):
 def test_resolution_times_are_long_tailed(data):
     d = data["demands"]
     resolved = d[d["办结时间"] != ""]
-    hours = np.array([(parse_datetime(b) - parse_datetime(a)).total_seconds() / 3600
-                      for a, b in zip(resolved["上报时间"], resolved["办结时间"], strict=True)])
+    hours = np.array(
+        [
+            (parse_datetime(b) - parse_datetime(a)).total_seconds() / 3600
+            for a, b in zip(resolved["上报时间"], resolved["办结时间"], strict=True)
+        ]
+    )
     assert (hours > 0).all()
     median = np.median(hours)
     assert np.mean(hours) > 1.5 * median and np.quantile(hours, 0.95) > 5 * median
@@ -107,8 +110,9 @@ def test_some_grids_improve_and_some_decline(data):
     assert change[trend == "declining"].mean() < -0.1
     # ...and the grids' own meeting completion moves the same way.
     m = data["meetings"]
-    m = m[m["组织编码"].str.startswith("ZB")].assign(grid=lambda x: x["组织编码"].str[2:],
-                                                     year=lambda x: x["会议日期"].map(lambda d: d.year))
+    m = m[m["组织编码"].str.startswith("ZB")].assign(
+        grid=lambda x: x["组织编码"].str[2:], year=lambda x: x["会议日期"].map(lambda d: d.year)
+    )
     held = m.groupby(["grid", "year"]).size().unstack(fill_value=0)
     delta = (held[2025] - held[2024]).reindex(change.index).dropna()
     t = trend.reindex(delta.index)

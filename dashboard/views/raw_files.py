@@ -35,8 +35,14 @@ def raw_files(root: Path) -> pd.DataFrame:
         if not path.is_file() or any(p.startswith(("_", ".")) for p in rel.parts):
             continue
         stat = path.stat()
-        rows.append({"kind": _kind(rel), "file": rel.as_posix(), "bytes": stat.st_size,
-                     "modified": dt.datetime.fromtimestamp(stat.st_mtime)})
+        rows.append(
+            {
+                "kind": _kind(rel),
+                "file": rel.as_posix(),
+                "bytes": stat.st_size,
+                "modified": dt.datetime.fromtimestamp(stat.st_mtime),
+            }
+        )
     return pd.DataFrame(rows, columns=["kind", "file", "bytes", "modified"])
 
 
@@ -51,11 +57,14 @@ else:
     st.write(t("raw.intro"))
     st.write(t("raw.total", n=len(files), size=file_size(int(files["bytes"].sum()), lang)))
     st.dataframe(
-        pd.DataFrame({
-            t("raw.kind"): [t(f"kind.{k}") for k in files["kind"]],
-            t("raw.file"): files["file"],
-            t("raw.size"): [file_size(b, lang) for b in files["bytes"]],
-            t("raw.modified"): [date_time(m, lang) for m in files["modified"]],
-        }),
-        hide_index=True, width="stretch",
+        pd.DataFrame(
+            {
+                t("raw.kind"): [t(f"kind.{k}") for k in files["kind"]],
+                t("raw.file"): files["file"],
+                t("raw.size"): [file_size(b, lang) for b in files["bytes"]],
+                t("raw.modified"): [date_time(m, lang) for m in files["modified"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
     )

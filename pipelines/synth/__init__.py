@@ -43,8 +43,10 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
     employers = people.employer_pool(seed, max(40, len(grids) // 4))
     members = people.build_members(rng[2], grids, sc.members_per_grid, employers)
     org_table = orgs.build_orgs(rng[3], grids, employers)
-    log(f"{scale}: {grids['district'].nunique()} 区县, {grids['street_key'].nunique()} 街道, "
-        f"{grids['community_key'].nunique()} 社区, {len(grids):,} 网格, {len(members):,} 党员")
+    log(
+        f"{scale}: {grids['district'].nunique()} 区县, {grids['street_key'].nunique()} 街道, "
+        f"{grids['community_key'].nunique()} 社区, {len(grids):,} 网格, {len(members):,} 党员"
+    )
     inj = Injector(np.random.default_rng(streams[7]), rate, set(grids["grid_id"]), set(members["id_number"]))
     counts = {"grids": len(grids), "orgs": len(org_table), "members": len(members)}
 
@@ -61,9 +63,13 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
         for half in range(4):
             if half % 2 == 0:
                 seq = 1  # record numbers run per year
-            svc = pd.concat([records.services_for_quarter(quarter_rngs[q], q, members, grids, rates, strength_q,
-                                                          day_w) for q in (2 * half, 2 * half + 1)],
-                            ignore_index=True)
+            svc = pd.concat(
+                [
+                    records.services_for_quarter(quarter_rngs[q], q, members, grids, rates, strength_q, day_w)
+                    for q in (2 * half, 2 * half + 1)
+                ],
+                ignore_index=True,
+            )
             files.append(exports.services_file(half, svc, members, grids, seq, inj, out))
             seq += len(svc)
             counts["services"] += len(svc)
@@ -81,20 +87,29 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
         for district in pd.unique(grids["district"]):
             for year in (2024, 2025):
                 sel = mt[(mt_district == district) & (mt["q"] // 4 == year - 2024)]
-                files.append(exports.meetings_file(district, year, sel, org_table, 1 + int(sel.index.min() or 0),
-                                                   inj, out, xlsx))
+                files.append(
+                    exports.meetings_file(district, year, sel, org_table, 1 + int(sel.index.min() or 0), inj, out, xlsx)
+                )
         counts["meetings"] = len(mt)
 
     gen = out / GENERATOR_DIR
     gen.mkdir(exist_ok=True)
     pd.DataFrame(inj.manifest, columns=["file", "row", "kind", "column", "fault", "value"]).to_csv(
-        out / MANIFEST, index=False)
+        out / MANIFEST, index=False
+    )
     truth = grids[["grid_id", "grid_type", "households", "strength", "trend", "slope"]].copy()
     for q, label in enumerate(QUARTERS):
         truth[f"strength_{label}"] = strength_q[:, q]
     truth.to_csv(out / TRUTH, index=False)
-    summary = {"scale": scale, "seed": seed, "dirty_rate": rate, "quarters": QUARTERS, "counts": counts,
-               "faults": len(inj.manifest), "files": files}
+    summary = {
+        "scale": scale,
+        "seed": seed,
+        "dirty_rate": rate,
+        "quarters": QUARTERS,
+        "counts": counts,
+        "faults": len(inj.manifest),
+        "files": files,
+    }
     (out / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     log(f"  {len(files)} files, {len(inj.manifest):,} injected faults, {time.perf_counter() - started:.1f} s")
     return summary

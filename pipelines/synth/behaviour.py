@@ -22,8 +22,9 @@ def assign_strength(rng: np.random.Generator, grids: pd.DataFrame) -> pd.DataFra
     base = community_effect + rng.normal(0, 0.8, len(grids))
     trend = rng.choice(TRENDS, size=len(grids), p=TREND_SHARES)
     magnitude = rng.uniform(0.12, 0.3, len(grids))
-    slope = np.where(trend == "improving", magnitude, np.where(trend == "declining", -magnitude,
-                                                                 rng.normal(0, 0.02, len(grids))))
+    slope = np.where(
+        trend == "improving", magnitude, np.where(trend == "declining", -magnitude, rng.normal(0, 0.02, len(grids)))
+    )
     out = grids.copy()
     out["strength"] = base
     out["trend"] = trend

@@ -34,7 +34,7 @@ def service_day_weights() -> np.ndarray:
     w = np.ones(N_DAYS)
     for year in (2024, 2025):
         w += 2.5 * np.exp(-((_days_from(dt.date(year, *LEI_FENG_DAY)) / 5.0) ** 2))
-        w += 1.5 * np.exp(-((_days_from(dt.date(year, *JULY_FIRST)) + 5) / 8.0) ** 2)
+        w += 1.5 * np.exp(-(((_days_from(dt.date(year, *JULY_FIRST)) + 5) / 8.0) ** 2))
     for sf in SPRING_FESTIVAL:
         offset = _days_from(sf)
         w[(offset >= -4) & (offset <= 7)] *= 0.25
@@ -57,7 +57,7 @@ def sample_days(rng: np.random.Generator, quarters: np.ndarray, weights: np.ndar
     out = np.empty(len(quarters), dtype=np.int32)
     for q in np.unique(quarters):
         sel = np.flatnonzero(quarters == q)
-        days = np.flatnonzero(QUARTER_OF_DAY == q)
+        days = np.flatnonzero(q == QUARTER_OF_DAY)
         cdf = np.cumsum(weights[days])
         out[sel] = days[np.searchsorted(cdf, rng.uniform(0, cdf[-1], len(sel)))]
     return out
@@ -87,8 +87,11 @@ def date_table(fmt: str) -> np.ndarray:
 def impossible_date(fmt: str, year: int) -> str:
     """A date that does not exist (30 February), written in the file's format."""
     return {
-        "iso": f"{year}-02-30", "slash": f"{year}/2/30", "cn": f"{year}年2月30日",
-        "dot": f"{year}.2.30", "compact": f"{year}0230",
+        "iso": f"{year}-02-30",
+        "slash": f"{year}/2/30",
+        "cn": f"{year}年2月30日",
+        "dot": f"{year}.2.30",
+        "compact": f"{year}0230",
     }[fmt]
 
 

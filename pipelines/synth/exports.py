@@ -37,47 +37,84 @@ def _text(values) -> np.ndarray:
 
 
 def grids_csv(grids: pd.DataFrame, inj: Injector, out: Path) -> str:
-    frame = pd.DataFrame({
-        "网格编码": grids["grid_id"], "网格名称": grids["grid_name"], "所属社区": grids["community"],
-        "所属街道": grids["street"], "所属区县": grids["district"], "户数": grids["households"].astype(str),
-        "常住人口": grids["residents"].astype(str), "网格类型": grids["grid_type"],
-    })
-    extra = frame.sample(n=inj.count(len(frame)), random_state=int(inj.rng.integers(1 << 31))).copy() \
-        if inj.count(len(frame)) else frame.iloc[:0].copy()
+    frame = pd.DataFrame(
+        {
+            "网格编码": grids["grid_id"],
+            "网格名称": grids["grid_name"],
+            "所属社区": grids["community"],
+            "所属街道": grids["street"],
+            "所属区县": grids["district"],
+            "户数": grids["households"].astype(str),
+            "常住人口": grids["residents"].astype(str),
+            "网格类型": grids["grid_type"],
+        }
+    )
+    extra = (
+        frame.sample(n=inj.count(len(frame)), random_state=int(inj.rng.integers(1 << 31))).copy()
+        if inj.count(len(frame))
+        else frame.iloc[:0].copy()
+    )
     extra["网格编码"] = inj.unknown_grid(len(extra))
     extra["网格名称"] = [f"{n.removesuffix('网格')}二期网格" for n in extra["网格名称"]]
     frame = pd.concat([frame, extra], ignore_index=True)
     bad = np.zeros(len(frame), bool)
-    bad[len(frame) - len(extra):] = True
+    bad[len(frame) - len(extra) :] = True
     name = "网格台账.csv"
-    frame = inj.apply(frame, [Fault("invalid_number", "户数", lambda f, r: ["-" + v for v in f.iloc[r]["户数"]],
-                                    eligible=lambda f: bad)], False, name, "grids", 2, protect=~bad)
+    frame = inj.apply(
+        frame,
+        [Fault("invalid_number", "户数", lambda f, r: ["-" + v for v in f.iloc[r]["户数"]], eligible=lambda f: bad)],
+        False,
+        name,
+        "grids",
+        2,
+        protect=~bad,
+    )
     writers.write_csv(frame, out / name, "utf-8")
     return name
 
 
 def orgs_csv(orgs: pd.DataFrame, inj: Injector, out: Path) -> str:
-    frame = pd.DataFrame({
-        "组织编码": orgs["org_id"], "组织名称": orgs["org_name"], "组织类型": orgs["org_type"],
-        "上级组织编码": orgs["parent_org_id"], "所在网格编码": orgs["grid_id"],
-    })
+    frame = pd.DataFrame(
+        {
+            "组织编码": orgs["org_id"],
+            "组织名称": orgs["org_name"],
+            "组织类型": orgs["org_type"],
+            "上级组织编码": orgs["parent_org_id"],
+            "所在网格编码": orgs["grid_id"],
+        }
+    )
     branches = frame[frame["组织类型"] == "网格党支部"]
     k = inj.count(len(frame))
-    extra = branches.iloc[inj.rng.choice(len(branches), size=k, replace=False)].copy() if k else branches.iloc[:0].copy()
+    extra = (
+        branches.iloc[inj.rng.choice(len(branches), size=k, replace=False)].copy() if k else branches.iloc[:0].copy()
+    )
     extra["组织编码"] = ["ZB" + g for g in inj.unknown_grid(len(extra))]
     extra["组织名称"] = [n.replace("网格党支部", "二期网格党支部") for n in extra["组织名称"]]
     frame = pd.concat([frame, extra], ignore_index=True)
     bad = np.zeros(len(frame), bool)
-    bad[len(frame) - len(extra):] = True
+    bad[len(frame) - len(extra) :] = True
     name = "党组织信息.csv"
-    frame = inj.apply(frame, [Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r)),
-                                    eligible=lambda f: bad)], False, name, "orgs", 2, protect=~bad)
+    frame = inj.apply(
+        frame,
+        [Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r)), eligible=lambda f: bad)],
+        False,
+        name,
+        "orgs",
+        2,
+        protect=~bad,
+    )
     writers.write_csv(frame, out / name, "gbk")
     return name
 
 
-def roster_files(members: pd.DataFrame, grids: pd.DataFrame, orgs: pd.DataFrame, inj: Injector,
-                 out: Path, xlsx: writers.BackgroundWriter) -> list[str]:
+def roster_files(
+    members: pd.DataFrame,
+    grids: pd.DataFrame,
+    orgs: pd.DataFrame,
+    inj: Injector,
+    out: Path,
+    xlsx: writers.BackgroundWriter,
+) -> list[str]:
     """One .xlsx per district and snapshot date, title row above the header."""
     branch_of_grid = orgs[orgs["org_type"] == "网格党支部"].set_index("grid_id")["org_name"]
     committees = orgs[orgs["org_type"] == "社区党委"]
@@ -100,26 +137,41 @@ def roster_files(members: pd.DataFrame, grids: pd.DataFrame, orgs: pd.DataFrame,
             join = m["join_date"].to_numpy()
             full_date = (join + np.timedelta64(365, "D")).astype("datetime64[D]")
             full = full_date <= np.datetime64(snap)
-            frame = pd.DataFrame({
-                "序号": np.arange(1, len(m) + 1).astype(float),
-                "姓名": m["name"].to_numpy(), "性别": m["gender"].to_numpy(), "民族": m["ethnicity"].to_numpy(),
-                "公民身份号码": m["id_number"].to_numpy(),
-                "出生日期": pd.DatetimeIndex(m["birth_date"]).strftime("%Y-%m-%d").to_numpy(dtype=object),
-                "学历": m["education"].to_numpy(), "人员类别": np.where(full, "正式党员", "预备党员").astype(object),
-                "入党日期": pd.DatetimeIndex(join).strftime("%Y-%m-%d").to_numpy(dtype=object),
-                "转正日期": np.where(full, pd.DatetimeIndex(full_date).strftime("%Y-%m-%d"), None).astype(object),
-                "所在党支部": branch[idx], "党员类型": m["member_type"].to_numpy(),
-                "所在网格编码": grid_ids[idx], "工作单位": m["employer"].to_numpy(), "手机号码": m["phone"].to_numpy(),
-                "党籍状态": m["status"].to_numpy(),
-                "是否流动党员": np.where(m["member_type"] == "流动党员", "是", "否").astype(object),
-                "是否失联党员": m["lost_contact"].to_numpy(), "数据日期": snap.isoformat(),
-            })
+            frame = pd.DataFrame(
+                {
+                    "序号": np.arange(1, len(m) + 1).astype(float),
+                    "姓名": m["name"].to_numpy(),
+                    "性别": m["gender"].to_numpy(),
+                    "民族": m["ethnicity"].to_numpy(),
+                    "公民身份号码": m["id_number"].to_numpy(),
+                    "出生日期": pd.DatetimeIndex(m["birth_date"]).strftime("%Y-%m-%d").to_numpy(dtype=object),
+                    "学历": m["education"].to_numpy(),
+                    "人员类别": np.where(full, "正式党员", "预备党员").astype(object),
+                    "入党日期": pd.DatetimeIndex(join).strftime("%Y-%m-%d").to_numpy(dtype=object),
+                    "转正日期": np.where(full, pd.DatetimeIndex(full_date).strftime("%Y-%m-%d"), None).astype(object),
+                    "所在党支部": branch[idx],
+                    "党员类型": m["member_type"].to_numpy(),
+                    "所在网格编码": grid_ids[idx],
+                    "工作单位": m["employer"].to_numpy(),
+                    "手机号码": m["phone"].to_numpy(),
+                    "党籍状态": m["status"].to_numpy(),
+                    "是否流动党员": np.where(m["member_type"] == "流动党员", "是", "否").astype(object),
+                    "是否失联党员": m["lost_contact"].to_numpy(),
+                    "数据日期": snap.isoformat(),
+                }
+            )
             ok_rows = stable[idx] & ~used[idx]
             digits_only = np.array([not i.endswith("X") for i in frame["公民身份号码"]], bool)
             spec = [
-                Fault("bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])),
-                Fault("excel_mangled_id", "公民身份号码",
-                      lambda f, r: faults.excel_mangled_number(f.iloc[r]["公民身份号码"]), eligible=lambda f: digits_only),
+                Fault(
+                    "bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])
+                ),
+                Fault(
+                    "excel_mangled_id",
+                    "公民身份号码",
+                    lambda f, r: faults.excel_mangled_number(f.iloc[r]["公民身份号码"]),
+                    eligible=lambda f, mask=digits_only: mask,
+                ),
                 Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r))),
                 Fault("invalid_code", "人员类别", lambda f, r: ["入党积极分子"] * len(r)),
                 Fault("future_date", "入党日期", lambda f, r: [f"{2031 + int(x) % 5}-05-01" for x in r]),
@@ -135,8 +187,9 @@ def roster_files(members: pd.DataFrame, grids: pd.DataFrame, orgs: pd.DataFrame,
     return names
 
 
-def _write_chunked(records_: pd.DataFrame, build, spec_for, inj: Injector, rel: str, kind: str, path: Path,
-                   encoding: str) -> None:
+def _write_chunked(
+    records_: pd.DataFrame, build, spec_for, inj: Injector, rel: str, kind: str, path: Path, encoding: str
+) -> None:
     """Format, corrupt and write a large kind chunk by chunk (bounded memory at any scale).
 
     build(part, offset) -> text frame; spec_for(part, frame) -> the faults for that chunk.
@@ -146,7 +199,7 @@ def _write_chunked(records_: pd.DataFrame, build, spec_for, inj: Injector, rel: 
     def frames():
         nonlocal next_row
         for start in range(0, max(len(records_), 1), CHUNK_ROWS):
-            part = records_.iloc[start:start + CHUNK_ROWS]
+            part = records_.iloc[start : start + CHUNK_ROWS]
             frame = build(part, start)
             frame = inj.apply(frame, spec_for(part, frame), True, rel, kind, next_row)
             next_row += len(frame)
@@ -155,34 +208,49 @@ def _write_chunked(records_: pd.DataFrame, build, spec_for, inj: Injector, rel: 
     writers.write_csv(frames(), path, encoding)
 
 
-def services_file(half: int, svc: pd.DataFrame, members: pd.DataFrame, grids: pd.DataFrame, seq_start: int,
-                  inj: Injector, out: Path) -> str:
+def services_file(
+    half: int, svc: pd.DataFrame, members: pd.DataFrame, grids: pd.DataFrame, seq_start: int, inj: Injector, out: Path
+) -> str:
     fmt = SERVICE_DATE_FORMAT[half]
     year = 2024 + half // 2
     dates = calendar.date_table(fmt)
 
     def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
         cats = np.asarray(records.SERVICE_CATEGORIES, dtype=object)[part["category"].to_numpy()]
-        text = np.array([records.SERVICE_TEXT[c][t % len(records.SERVICE_TEXT[c])]
-                         for c, t in zip(cats, part["text"].to_numpy(), strict=True)], dtype=object)
+        text = np.array(
+            [
+                records.SERVICE_TEXT[c][t % len(records.SERVICE_TEXT[c])]
+                for c, t in zip(cats, part["text"].to_numpy(), strict=True)
+            ],
+            dtype=object,
+        )
         m = part["member"].to_numpy()
         first = seq_start + offset
-        return pd.DataFrame({
-            "记录编号": [f"FW{year}{i:08d}" for i in range(first, first + len(part))],
-            "党员姓名": members["name"].to_numpy()[m],
-            "公民身份号码": members["id_number"].to_numpy()[m],
-            "服务网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
-            "服务日期": dates[part["day"].to_numpy()],
-            "服务类别": cats, "服务时长": _text(part["hours"]), "服务对象人数": _text(part["beneficiaries"]),
-            "群众评价": _text(part["rating"]), "服务内容": text,
-        })
+        return pd.DataFrame(
+            {
+                "记录编号": [f"FW{year}{i:08d}" for i in range(first, first + len(part))],
+                "党员姓名": members["name"].to_numpy()[m],
+                "公民身份号码": members["id_number"].to_numpy()[m],
+                "服务网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
+                "服务日期": dates[part["day"].to_numpy()],
+                "服务类别": cats,
+                "服务时长": _text(part["hours"]),
+                "服务对象人数": _text(part["beneficiaries"]),
+                "群众评价": _text(part["rating"]),
+                "服务内容": text,
+            }
+        )
 
     def spec_for(part: pd.DataFrame, frame: pd.DataFrame) -> list[Fault]:
         digits_only = ~frame["公民身份号码"].str.endswith("X").to_numpy(dtype=bool)
         return [
             Fault("bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])),
-            Fault("excel_mangled_id", "公民身份号码", lambda f, r: faults.excel_mangled_text(f.iloc[r]["公民身份号码"]),
-                  eligible=lambda f: digits_only),
+            Fault(
+                "excel_mangled_id",
+                "公民身份号码",
+                lambda f, r: faults.excel_mangled_text(f.iloc[r]["公民身份号码"]),
+                eligible=lambda f: digits_only,
+            ),
             Fault("unknown_grid", "服务网格编码", lambda f, r: inj.unknown_grid(len(r))),
             Fault("unknown_member", "公民身份号码", lambda f, r: inj.unknown_ids(len(r))),
             Fault("impossible_date", "服务日期", lambda f, r: [calendar.impossible_date(fmt, year)] * len(r)),
@@ -200,15 +268,21 @@ def _minutes_text(minutes: np.ndarray, fmt: str, seconds: bool) -> np.ndarray:
     return calendar.datetime_text(calendar.date_table(fmt)[day], minutes % 1440, seconds)
 
 
-def demands_file(half: int, dem: pd.DataFrame, members: pd.DataFrame, grids: pd.DataFrame, inj: Injector,
-                 out: Path) -> str:
+def demands_file(
+    half: int, dem: pd.DataFrame, members: pd.DataFrame, grids: pd.DataFrame, inj: Injector, out: Path
+) -> str:
     fmt, seconds = DEMAND_DATE_FORMAT[half]
     year = 2024 + half // 2
 
     def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
         cats = np.asarray(records.DEMAND_CATEGORIES, dtype=object)[part["category"].to_numpy()]
-        text = np.array([records.DEMAND_TEXT[c][t % len(records.DEMAND_TEXT[c])]
-                         for c, t in zip(cats, part["text"].to_numpy(), strict=True)], dtype=object)
+        text = np.array(
+            [
+                records.DEMAND_TEXT[c][t % len(records.DEMAND_TEXT[c])]
+                for c, t in zip(cats, part["text"].to_numpy(), strict=True)
+            ],
+            dtype=object,
+        )
         resolved = part["resolved_at"].to_numpy() >= 0
         # Resolution times can run past the last day of 2025 (export taken in January 2026).
         res_text = np.full(len(part), None, dtype=object)
@@ -216,17 +290,20 @@ def demands_file(half: int, dem: pd.DataFrame, members: pd.DataFrame, grids: pd.
             res_text[resolved] = _resolved_text(part["resolved_at"].to_numpy()[resolved], fmt, seconds)
         claimed = part["claimed_by"].to_numpy()
         levels = np.asarray(records.LEVELS, dtype=object)[np.maximum(part["level"].to_numpy(), 0)]
-        return pd.DataFrame({
-            "工单编号": [f"GD{year}{i + 1:08d}" for i in part.index],
-            "网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
-            "诉求类型": cats, "诉求来源": np.asarray(records.DEMAND_SOURCES, dtype=object)[part["source"].to_numpy()],
-            "诉求内容": text,
-            "上报时间": _minutes_text(part["reported_at"].to_numpy(), fmt, seconds),
-            "认领人身份号码": np.where(claimed >= 0, members["id_number"].to_numpy()[np.maximum(claimed, 0)], None),
-            "办结时间": res_text,
-            "办结层级": np.where(resolved, levels, None),
-            "满意度": _text(part["satisfaction"]),
-        })
+        return pd.DataFrame(
+            {
+                "工单编号": [f"GD{year}{i + 1:08d}" for i in part.index],
+                "网格编码": grids["grid_id"].to_numpy()[part["grid"].to_numpy()],
+                "诉求类型": cats,
+                "诉求来源": np.asarray(records.DEMAND_SOURCES, dtype=object)[part["source"].to_numpy()],
+                "诉求内容": text,
+                "上报时间": _minutes_text(part["reported_at"].to_numpy(), fmt, seconds),
+                "认领人身份号码": np.where(claimed >= 0, members["id_number"].to_numpy()[np.maximum(claimed, 0)], None),
+                "办结时间": res_text,
+                "办结层级": np.where(resolved, levels, None),
+                "满意度": _text(part["satisfaction"]),
+            }
+        )
 
     def spec_for(part: pd.DataFrame, frame: pd.DataFrame) -> list[Fault]:
         reported = part["reported_at"].to_numpy()
@@ -234,10 +311,17 @@ def demands_file(half: int, dem: pd.DataFrame, members: pd.DataFrame, grids: pd.
         return [
             Fault("unknown_grid", "网格编码", lambda f, r: inj.unknown_grid(len(r))),
             Fault("unknown_member", "认领人身份号码", lambda f, r: inj.unknown_ids(len(r))),
-            Fault("impossible_date", "上报时间",
-                  lambda f, r: [calendar.impossible_date(fmt, year) + " 10:00" + (":00" if seconds else "")] * len(r)),
-            Fault("resolved_before_reported", "办结时间",
-                  lambda f, r: list(_minutes_text(reported[r] - 180, fmt, seconds)), eligible=lambda f: resolved),
+            Fault(
+                "impossible_date",
+                "上报时间",
+                lambda f, r: [calendar.impossible_date(fmt, year) + " 10:00" + (":00" if seconds else "")] * len(r),
+            ),
+            Fault(
+                "resolved_before_reported",
+                "办结时间",
+                lambda f, r: list(_minutes_text(reported[r] - 180, fmt, seconds)),
+                eligible=lambda f: resolved,
+            ),
             Fault("rating_out_of_range", "满意度", lambda f, r: [["7", "0"][int(x) % 2] for x in r]),
         ]
 
@@ -258,19 +342,29 @@ def _resolved_text(minutes: np.ndarray, fmt: str, seconds: bool) -> np.ndarray:
     return out
 
 
-def meetings_file(district: str, year: int, mt: pd.DataFrame, orgs: pd.DataFrame, seq_start: int,
-                  inj: Injector, out: Path, xlsx: writers.BackgroundWriter) -> str:
+def meetings_file(
+    district: str,
+    year: int,
+    mt: pd.DataFrame,
+    orgs: pd.DataFrame,
+    seq_start: int,
+    inj: Injector,
+    out: Path,
+    xlsx: writers.BackgroundWriter,
+) -> str:
     days = calendar.DAYS[mt["day"].to_numpy()]
-    frame = pd.DataFrame({
-        "会议编号": [f"HY{year}{i:07d}" for i in range(seq_start, seq_start + len(mt))],
-        "组织编码": orgs["org_id"].to_numpy()[mt["org"].to_numpy()],
-        "组织名称": orgs["org_name"].to_numpy()[mt["org"].to_numpy()],
-        "会议类型": mt["type"].to_numpy(),
-        "会议主题": np.asarray(records.MEETING_TOPICS, dtype=object)[mt["topic"].to_numpy()],
-        "会议日期": np.asarray(days, dtype=object),
-        "应到人数": mt["expected"].to_numpy().astype(float),
-        "实到人数": mt["attended"].to_numpy().astype(float),
-    })
+    frame = pd.DataFrame(
+        {
+            "会议编号": [f"HY{year}{i:07d}" for i in range(seq_start, seq_start + len(mt))],
+            "组织编码": orgs["org_id"].to_numpy()[mt["org"].to_numpy()],
+            "组织名称": orgs["org_name"].to_numpy()[mt["org"].to_numpy()],
+            "会议类型": mt["type"].to_numpy(),
+            "会议主题": np.asarray(records.MEETING_TOPICS, dtype=object)[mt["topic"].to_numpy()],
+            "会议日期": np.asarray(days, dtype=object),
+            "应到人数": mt["expected"].to_numpy().astype(float),
+            "实到人数": mt["attended"].to_numpy().astype(float),
+        }
+    )
     spec = [
         Fault("unknown_org", "组织编码", lambda f, r: ["ZB" + g for g in inj.unknown_grid(len(r))]),
         Fault("impossible_date", "会议日期", lambda f, r: [f"{year}年2月30日"] * len(r)),

@@ -38,8 +38,16 @@ class Injector:
     def count(self, n_rows: int) -> int:
         return 0 if self.rate <= 0 or n_rows == 0 else max(1, round(self.rate * n_rows))
 
-    def apply(self, frame: pd.DataFrame, faults: list[Fault], duplicates: bool, file: str, kind: str,
-              first_row: int, protect: np.ndarray | None = None) -> pd.DataFrame:
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        faults: list[Fault],
+        duplicates: bool,
+        file: str,
+        kind: str,
+        first_row: int,
+        protect: np.ndarray | None = None,
+    ) -> pd.DataFrame:
         """Corrupt rows of `frame` in place and return it with duplicate rows inserted.
 
         first_row: the row number (as a user sees it) of the frame's first data row.
@@ -72,12 +80,21 @@ class Injector:
         for pos, src in enumerate(order):
             row = first_row + pos
             if src in seen:
-                self.manifest.append({"file": file, "row": row, "kind": kind, "column": "",
-                                      "fault": "duplicate_row", "value": f"{row - 1}"})
+                self.manifest.append(
+                    {
+                        "file": file,
+                        "row": row,
+                        "kind": kind,
+                        "column": "",
+                        "fault": "duplicate_row",
+                        "value": f"{row - 1}",
+                    }
+                )
             elif src in marks:
                 name, column, value = marks[src]
-                self.manifest.append({"file": file, "row": row, "kind": kind, "column": column,
-                                      "fault": name, "value": value})
+                self.manifest.append(
+                    {"file": file, "row": row, "kind": kind, "column": column, "fault": name, "value": value}
+                )
             seen.add(src)
         return out
 
@@ -85,7 +102,8 @@ class Injector:
     def unknown_grid(self, n: int) -> list[str]:
         out = []
         while len(out) < n:
-            code = f"3301{self.rng.integers(0, 100):02d}9{self.rng.integers(0, 100):02d}999{self.rng.integers(0, 1000):03d}"
+            district, street, grid = self.rng.integers(0, 100), self.rng.integers(0, 100), self.rng.integers(0, 1000)
+            code = f"3301{district:02d}9{street:02d}999{grid:03d}"  # community 999 exists nowhere
             if code not in self.known_grids:
                 out.append(code)
         return out

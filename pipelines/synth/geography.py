@@ -75,20 +75,22 @@ def build_tree(rng: np.random.Generator, scale: Scale) -> pd.DataFrame:
                     gtype = dominant if rng.random() < 0.7 else rng.choice(GRID_TYPES, p=GRID_TYPE_SHARES)
                     lo, hi = HOUSEHOLDS[gtype]
                     households = int(rng.integers(lo, hi + 1))
-                    rows.append({
-                        "grid_id": f"{dcode}{si:03d}{ci:03d}{gi:03d}",
-                        "grid_name": names.estate_name(rng, gtype, used_grids),
-                        "community": community,
-                        "street": street,
-                        "district": district,
-                        "district_code": dcode,
-                        "community_key": f"{district}/{street}/{community}",
-                        "street_key": f"{district}/{street}",
-                        "households": households,
-                        "residents": int(households * rng.uniform(2.2, 3.0)),
-                        "grid_type": gtype,
-                        "geometry": gpoly,
-                    })
+                    rows.append(
+                        {
+                            "grid_id": f"{dcode}{si:03d}{ci:03d}{gi:03d}",
+                            "grid_name": names.estate_name(rng, gtype, used_grids),
+                            "community": community,
+                            "street": street,
+                            "district": district,
+                            "district_code": dcode,
+                            "community_key": f"{district}/{street}/{community}",
+                            "street_key": f"{district}/{street}",
+                            "households": households,
+                            "residents": int(households * rng.uniform(2.2, 3.0)),
+                            "grid_type": gtype,
+                            "geometry": gpoly,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -117,12 +119,14 @@ def feature_collection(grids: pd.DataFrame, digits: int = 6) -> dict:
     features = []
     geoms = _noded(list(grids["geometry"]))
     for gid, gname, geom in zip(grids["grid_id"], grids["grid_name"], geoms, strict=True):
-        mapping = shapely.geometry.mapping(shapely.set_precision(geom, 10.0 ** -digits))
-        features.append({
-            "type": "Feature",
-            "properties": {"网格编码": gid, "网格名称": gname},
-            "geometry": _round(mapping, digits),
-        })
+        mapping = shapely.geometry.mapping(shapely.set_precision(geom, 10.0**-digits))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"网格编码": gid, "网格名称": gname},
+                "geometry": _round(mapping, digits),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -16,26 +16,53 @@ def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, employers: list[st
     for key, first in grids.groupby("community_key", sort=False).first().iterrows():
         org_id = "DW" + first["grid_id"][:12]
         community_org[key] = org_id
-        rows.append({"org_id": org_id, "org_name": f"中共{first['street']}{first['community']}委员会",
-                     "org_type": "社区党委", "parent_org_id": None, "grid_id": None})
+        rows.append(
+            {
+                "org_id": org_id,
+                "org_name": f"中共{first['street']}{first['community']}委员会",
+                "org_type": "社区党委",
+                "parent_org_id": None,
+                "grid_id": None,
+            }
+        )
     has_branch = rng.random(len(grids)) >= BRANCHLESS_SHARE
     for (_, grid), branch in zip(grids.iterrows(), has_branch, strict=True):
         if not branch:
             continue
         bid = "ZB" + grid["grid_id"]
         estate = grid["grid_name"].removesuffix("网格")
-        rows.append({"org_id": bid, "org_name": f"{grid['community']}{estate}网格党支部",
-                     "org_type": "网格党支部", "parent_org_id": community_org[grid["community_key"]],
-                     "grid_id": grid["grid_id"]})
+        rows.append(
+            {
+                "org_id": bid,
+                "org_name": f"{grid['community']}{estate}网格党支部",
+                "org_type": "网格党支部",
+                "parent_org_id": community_org[grid["community_key"]],
+                "grid_id": grid["grid_id"],
+            }
+        )
         if rng.random() < GROUP_SHARE:
             buildings = np.sort(rng.choice(np.arange(1, 30), size=int(rng.integers(1, 7)), replace=False))
             for k, b in enumerate(buildings, start=1):
-                rows.append({"org_id": f"XZ{grid['grid_id']}{k:02d}", "org_name": f"{estate}{b}幢党小组",
-                             "org_type": "楼栋党小组", "parent_org_id": bid, "grid_id": grid["grid_id"]})
+                rows.append(
+                    {
+                        "org_id": f"XZ{grid['grid_id']}{k:02d}",
+                        "org_name": f"{estate}{b}幢党小组",
+                        "org_type": "楼栋党小组",
+                        "parent_org_id": bid,
+                        "grid_id": grid["grid_id"],
+                    }
+                )
     n_units = max(2, len(community_org) // 2)
     units = rng.choice(employers, size=min(n_units, len(employers)), replace=False)
     for k, unit in enumerate(units, start=1):
         suffix = "机关党委" if unit.endswith(("局", "委员会", "法院", "检察院", "中心")) else "党委"
-        rows.append({"org_id": f"BD{k:06d}", "org_name": f"{unit}{suffix}",
-                     "org_type": "报到单位党组织", "parent_org_id": None, "grid_id": None})
+        rows.append(
+            {
+                "org_id": f"BD{k:06d}",
+                "org_name": f"{unit}{suffix}",
+                "org_type": "报到单位党组织",
+                "parent_org_id": None,
+                "grid_id": None,
+            }
+        )
     return pd.DataFrame(rows)

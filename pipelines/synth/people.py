@@ -30,10 +30,26 @@ EDUCATION_YOUNG_SHARES = [0.14, 0.50, 0.22, 0.07, 0.07]
 EDUCATION_OLD = ["大学本科", "大学专科", "中专", "高中", "初中", "小学"]
 EDUCATION_OLD_SHARES = [0.12, 0.14, 0.16, 0.28, 0.22, 0.08]
 AGENCIES = [
-    "市财政局", "市教育局", "市卫生健康委员会", "市城市管理局", "市市场监督管理局", "市税务局",
-    "区人民法院", "区人民检察院", "区住房和城乡建设局", "区民政局", "市第一人民医院", "浙江大学",
-    "杭州师范大学", "国网杭州供电公司", "杭州地铁集团有限公司", "杭州银行股份有限公司",
-    "中国移动杭州分公司", "杭州市公交集团", "市人力资源和社会保障局", "区行政服务中心",
+    "市财政局",
+    "市教育局",
+    "市卫生健康委员会",
+    "市城市管理局",
+    "市市场监督管理局",
+    "市税务局",
+    "区人民法院",
+    "区人民检察院",
+    "区住房和城乡建设局",
+    "区民政局",
+    "市第一人民医院",
+    "浙江大学",
+    "杭州师范大学",
+    "国网杭州供电公司",
+    "杭州地铁集团有限公司",
+    "杭州银行股份有限公司",
+    "中国移动杭州分公司",
+    "杭州市公交集团",
+    "市人力资源和社会保障局",
+    "区行政服务中心",
 ]
 SNAPSHOT_DATES = [dt.date(2024, 6, 30), dt.date(2024, 12, 31), dt.date(2025, 6, 30), dt.date(2025, 12, 31)]
 # Quarter index (0 = 2024Q1) of each snapshot date.
@@ -85,9 +101,13 @@ def _area_codes(rng: np.random.Generator, local: np.ndarray) -> np.ndarray:
     zhejiang = np.asarray([c for c in all_codes if c.startswith("33")], dtype=object)
     u = rng.random(len(local))
     return np.where(
-        u < 0.62, local,
-        np.where(u < 0.84, zhejiang[rng.integers(len(zhejiang), size=len(local))],
-                 all_codes[rng.integers(len(all_codes), size=len(local))]),
+        u < 0.62,
+        local,
+        np.where(
+            u < 0.84,
+            zhejiang[rng.integers(len(zhejiang), size=len(local))],
+            all_codes[rng.integers(len(all_codes), size=len(local))],
+        ),
     )
 
 
@@ -98,8 +118,9 @@ def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.92, phones, None)
 
 
-def build_members(rng: np.random.Generator, grids: pd.DataFrame, members_per_grid: float,
-                  employers: list[str]) -> pd.DataFrame:
+def build_members(
+    rng: np.random.Generator, grids: pd.DataFrame, members_per_grid: float, employers: list[str]
+) -> pd.DataFrame:
     """One row per member ever on a roster in 2024–2025, with latent behaviour columns."""
     hh = grids["households"].to_numpy()
     expected = members_per_grid * hh / hh.mean() * np.exp(0.15 * grids["strength"].to_numpy())
@@ -128,14 +149,18 @@ def build_members(rng: np.random.Generator, grids: pd.DataFrame, members_per_gri
     end_q = np.where(leaves, rng.integers(2, 8, size=n), 8)
     age_join = np.clip(rng.normal(27, 6, n), 18, np.maximum(age - 2.2, 18))
     join = birth + (age_join * 365.25).astype("timedelta64[D]")
-    late_join_day = (np.datetime64("2024-01-01") + (start_q * 91.3 + rng.uniform(0, 80, n)).astype("timedelta64[D]"))
+    late_join_day = np.datetime64("2024-01-01") + (start_q * 91.3 + rng.uniform(0, 80, n)).astype("timedelta64[D]")
     join = np.where(joins_late, late_join_day.astype("datetime64[D]"), join).astype("datetime64[D]")
     young = age < 55
-    edu = np.where(young, _weighted(rng, EDUCATION_YOUNG, EDUCATION_YOUNG_SHARES, n),
-                   _weighted(rng, EDUCATION_OLD, EDUCATION_OLD_SHARES, n))
+    edu = np.where(
+        young,
+        _weighted(rng, EDUCATION_YOUNG, EDUCATION_YOUNG_SHARES, n),
+        _weighted(rng, EDUCATION_OLD, EDUCATION_OLD_SHARES, n),
+    )
     emp = np.asarray(employers, dtype=object)[rng.integers(len(employers), size=n)]
-    employer = np.where(mtype == "在职报到党员", emp,
-                        np.where((mtype == "流动党员") & (rng.random(n) < 0.6), emp, None))
+    employer = np.where(
+        mtype == "在职报到党员", emp, np.where((mtype == "流动党员") & (rng.random(n) < 0.6), emp, None)
+    )
     status = _weighted(rng, STATUSES, STATUS_SHARES, n)
     strength = grids["strength"].to_numpy()[g]
     type_shift = np.array([TYPE_ACTIVITY[t] for t in mtype])
@@ -143,25 +168,27 @@ def build_members(rng: np.random.Generator, grids: pd.DataFrame, members_per_gri
     p_never = 1 / (1 + np.exp(-(-0.35 - 0.9 * strength + never_shift)))
     never = (rng.random(n) < p_never) | (status != "正常")
     log_propensity = 1.0 * rng.standard_normal(n) + type_shift
-    return pd.DataFrame({
-        "grid": g,
-        "name": _names(rng, male),
-        "id_number": ids,
-        "gender": np.where(male, "男", "女"),
-        "ethnicity": _weighted(rng, ETHNICITIES, ETHNICITY_SHARES, n),
-        "birth_date": birth,
-        "education": edu,
-        "join_date": join,
-        "member_type": mtype,
-        "employer": employer,
-        "phone": _phones(rng, n),
-        "status": status,
-        "lost_contact": np.where((mtype == "流动党员") & (rng.random(n) < 0.04), "是", "否"),
-        "start_q": start_q,
-        "end_q": end_q,
-        "never_active": never,
-        "log_propensity": log_propensity,
-    })
+    return pd.DataFrame(
+        {
+            "grid": g,
+            "name": _names(rng, male),
+            "id_number": ids,
+            "gender": np.where(male, "男", "女"),
+            "ethnicity": _weighted(rng, ETHNICITIES, ETHNICITY_SHARES, n),
+            "birth_date": birth,
+            "education": edu,
+            "join_date": join,
+            "member_type": mtype,
+            "employer": employer,
+            "phone": _phones(rng, n),
+            "status": status,
+            "lost_contact": np.where((mtype == "流动党员") & (rng.random(n) < 0.04), "是", "否"),
+            "start_q": start_q,
+            "end_q": end_q,
+            "never_active": never,
+            "log_propensity": log_propensity,
+        }
+    )
 
 
 def on_snapshot(members: pd.DataFrame, k: int) -> np.ndarray:

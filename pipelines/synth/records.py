@@ -42,14 +42,23 @@ MAX_RATE = 40.0  # services per member and quarter that propensity saturates tow
 # Required meetings per quarter (methodology v1) and what a strong branch adds.
 REQUIRED = {"支部党员大会": 1, "支部委员会": 3, "党课": 1, "主题党日": 3}
 MEETING_TOPICS = [
-    "学习贯彻党的二十届三中全会精神", "开展党纪学习教育", "研究网格重点工作", "讨论发展党员工作",
-    "主题党日：走进红色教育基地", "主题党日：社区志愿服务", "民主评议党员", "党员冬训专题学习",
-    "学习《中国共产党纪律处分条例》", "研究困难群众帮扶事项", "缴纳党费及党费使用情况通报",
+    "学习贯彻党的二十届三中全会精神",
+    "开展党纪学习教育",
+    "研究网格重点工作",
+    "讨论发展党员工作",
+    "主题党日：走进红色教育基地",
+    "主题党日：社区志愿服务",
+    "民主评议党员",
+    "党员冬训专题学习",
+    "学习《中国共产党纪律处分条例》",
+    "研究困难群众帮扶事项",
+    "缴纳党费及党费使用情况通报",
 ]
 
 
-def member_quarter_rates(rng: np.random.Generator, members: pd.DataFrame, strength_q: np.ndarray,
-                         target_mean: float, day_weights: np.ndarray) -> np.ndarray:
+def member_quarter_rates(
+    rng: np.random.Generator, members: pd.DataFrame, strength_q: np.ndarray, target_mean: float, day_weights: np.ndarray
+) -> np.ndarray:
     """(n_members, 8) expected service count per quarter, scaled to the target mean."""
     g = members["grid"].to_numpy()
     q = np.arange(N_QUARTERS)
@@ -65,8 +74,15 @@ def member_quarter_rates(rng: np.random.Generator, members: pd.DataFrame, streng
     return lam
 
 
-def services_for_quarter(rng: np.random.Generator, q: int, members: pd.DataFrame, grids: pd.DataFrame,
-                         rates: np.ndarray, strength_q: np.ndarray, day_weights: np.ndarray) -> pd.DataFrame:
+def services_for_quarter(
+    rng: np.random.Generator,
+    q: int,
+    members: pd.DataFrame,
+    grids: pd.DataFrame,
+    rates: np.ndarray,
+    strength_q: np.ndarray,
+    day_weights: np.ndarray,
+) -> pd.DataFrame:
     counts = rng.poisson(rates[:, q])
     m = np.repeat(np.arange(len(members)), counts)
     n = len(m)
@@ -86,11 +102,18 @@ def services_for_quarter(rng: np.random.Generator, q: int, members: pd.DataFrame
     s = strength_q[grid, q]
     rated = rng.random(n) < 0.45
     rating = np.clip(np.round(4.45 + 0.3 * s + rng.normal(0, 0.75, n)), 1, 5)
-    return pd.DataFrame({
-        "member": m, "grid": grid, "day": day, "category": cat, "hours": hours,
-        "beneficiaries": beneficiaries, "rating": np.where(rated, rating, np.nan),
-        "text": rng.integers(0, 4, n),
-    }).sort_values(["day", "grid"], kind="stable", ignore_index=True)
+    return pd.DataFrame(
+        {
+            "member": m,
+            "grid": grid,
+            "day": day,
+            "category": cat,
+            "hours": hours,
+            "beneficiaries": beneficiaries,
+            "rating": np.where(rated, rating, np.nan),
+            "text": rng.integers(0, 4, n),
+        }
+    ).sort_values(["day", "grid"], kind="stable", ignore_index=True)
 
 
 def _random_peer(rng: np.random.Generator, grids: np.ndarray, group_codes: np.ndarray) -> np.ndarray:
@@ -102,8 +125,14 @@ def _random_peer(rng: np.random.Generator, grids: np.ndarray, group_codes: np.nd
     return order[lo + (rng.random(len(grids)) * (hi - lo)).astype(int)]
 
 
-def demands(rng: np.random.Generator, members: pd.DataFrame, grids: pd.DataFrame, strength_q: np.ndarray,
-            per_grid_quarter: float, member_rates: np.ndarray) -> pd.DataFrame:
+def demands(
+    rng: np.random.Generator,
+    members: pd.DataFrame,
+    grids: pd.DataFrame,
+    strength_q: np.ndarray,
+    per_grid_quarter: float,
+    member_rates: np.ndarray,
+) -> pd.DataFrame:
     hh = grids["households"].to_numpy()
     weights = calendar.demand_day_weights()
     expected = per_grid_quarter * (hh / hh.mean())[:, None] * calendar.quarter_weight(weights)[None, :]
@@ -114,8 +143,7 @@ def demands(rng: np.random.Generator, members: pd.DataFrame, grids: pd.DataFrame
     day = calendar.sample_days(rng, q, weights)
     reported_min = rng.integers(7 * 60 + 30, 21 * 60, n)
     s = strength_q[grid, q]
-    level = np.where(rng.random(n) < sigmoid(0.2 + 1.0 * s), 0,
-                     rng.choice([1, 2, 3], size=n, p=[0.6, 0.28, 0.12]))
+    level = np.where(rng.random(n) < sigmoid(0.2 + 1.0 * s), 0, rng.choice([1, 2, 3], size=n, p=[0.6, 0.28, 0.12]))
     hours = LEVEL_MEDIAN_HOURS[level] * np.exp(-0.3 * s + rng.normal(0, 0.95, n))
     reported_at = day * 1440 + reported_min  # minutes since 2024-01-01
     resolved_at = reported_at + np.round(hours * 60).astype(np.int64)
@@ -127,18 +155,26 @@ def demands(rng: np.random.Generator, members: pd.DataFrame, grids: pd.DataFrame
     claimant = _pick_members(rng, members, grid[claimed], q[claimed], member_rates)
     claimed_by = np.full(n, -1)
     claimed_by[np.flatnonzero(claimed)] = claimant
-    out = pd.DataFrame({
-        "grid": grid, "quarter": q, "reported_at": reported_at, "category": rng.choice(
-            len(DEMAND_CATEGORIES), size=n, p=DEMAND_CATEGORY_SHARES),
-        "claimed_by": claimed_by, "resolved_at": np.where(resolved, resolved_at, -1), "level": np.where(resolved, level, -1),
-        "satisfaction": np.where(rated, satisfaction, np.nan), "text": rng.integers(0, 3, n),
-        "source": rng.integers(0, len(DEMAND_SOURCES), n),
-    })
+    out = pd.DataFrame(
+        {
+            "grid": grid,
+            "quarter": q,
+            "reported_at": reported_at,
+            "category": rng.choice(len(DEMAND_CATEGORIES), size=n, p=DEMAND_CATEGORY_SHARES),
+            "claimed_by": claimed_by,
+            "resolved_at": np.where(resolved, resolved_at, -1),
+            "level": np.where(resolved, level, -1),
+            "satisfaction": np.where(rated, satisfaction, np.nan),
+            "text": rng.integers(0, 3, n),
+            "source": rng.integers(0, len(DEMAND_SOURCES), n),
+        }
+    )
     return out.sort_values("reported_at", kind="stable", ignore_index=True)
 
 
-def _pick_members(rng: np.random.Generator, members: pd.DataFrame, grid: np.ndarray, q: np.ndarray,
-                  member_rates: np.ndarray) -> np.ndarray:
+def _pick_members(
+    rng: np.random.Generator, members: pd.DataFrame, grid: np.ndarray, q: np.ndarray, member_rates: np.ndarray
+) -> np.ndarray:
     """A claiming member in the grid for each demand, weighted by that quarter's activity;
     -1 where the grid has no active member (the demand stays unclaimed)."""
     out = np.full(len(grid), -1)
@@ -158,14 +194,19 @@ def _pick_members(rng: np.random.Generator, members: pd.DataFrame, grid: np.ndar
     return out
 
 
-def meetings(rng: np.random.Generator, orgs: pd.DataFrame, grids: pd.DataFrame, members: pd.DataFrame,
-             strength_q: np.ndarray) -> pd.DataFrame:
+def meetings(
+    rng: np.random.Generator, orgs: pd.DataFrame, grids: pd.DataFrame, members: pd.DataFrame, strength_q: np.ndarray
+) -> pd.DataFrame:
     """Meetings of branches, building groups and community committees per quarter."""
     grid_index = pd.Series(np.arange(len(grids)), index=grids["grid_id"])
     size = np.bincount(members["grid"].to_numpy()[members["status"].to_numpy() == "正常"], minlength=len(grids))
     groups_per_grid = orgs[orgs["org_type"] == "楼栋党小组"].groupby("grid_id").size()
     parts = []
-    for org_type, plan in (("网格党支部", REQUIRED), ("楼栋党小组", {"党小组会": 3}), ("社区党委", {"党课": 1, "主题党日": 1})):
+    for org_type, plan in (
+        ("网格党支部", REQUIRED),
+        ("楼栋党小组", {"党小组会": 3}),
+        ("社区党委", {"党课": 1, "主题党日": 1}),
+    ):
         sel = orgs[orgs["org_type"] == org_type]
         if org_type == "社区党委":
             g = grid_index.reindex(sel["org_id"].str[2:] + "001").to_numpy()  # its first grid
@@ -179,17 +220,21 @@ def meetings(rng: np.random.Generator, orgs: pd.DataFrame, grids: pd.DataFrame, 
                     held += rng.binomial(1, 0.3, len(g))
                 o = np.repeat(np.arange(len(sel)), held)
                 slot = np.concatenate([np.arange(k) for k in held]) if held.sum() else np.empty(0, int)
-                parts.append(pd.DataFrame({"org": sel.index.to_numpy()[o], "grid": g[o], "type": mtype, "q": q,
-                                           "slot": slot}))
+                parts.append(
+                    pd.DataFrame({"org": sel.index.to_numpy()[o], "grid": g[o], "type": mtype, "q": q, "slot": slot})
+                )
     m = pd.concat(parts, ignore_index=True)
     n = len(m)
-    month_start = np.array([np.flatnonzero(calendar.QUARTER_OF_DAY == q)[0] for q in range(N_QUARTERS)])
-    month = (m["slot"].to_numpy() % 3)
+    month_start = np.array([np.flatnonzero(q == calendar.QUARTER_OF_DAY)[0] for q in range(N_QUARTERS)])
+    month = m["slot"].to_numpy() % 3
     day = month_start[m["q"].to_numpy()] + month * 30 + rng.integers(0, 28, n)
     branch_size = np.maximum(size[m["grid"].to_numpy()], 1)
     n_groups = groups_per_grid.reindex(grids["grid_id"].to_numpy()[m["grid"].to_numpy()]).fillna(1).to_numpy()
-    expected = np.where(m["type"] == "支部委员会", rng.integers(3, 8, n),
-                        np.where(m["type"] == "党小组会", np.maximum(branch_size // n_groups, 2), branch_size))
+    expected = np.where(
+        m["type"] == "支部委员会",
+        rng.integers(3, 8, n),
+        np.where(m["type"] == "党小组会", np.maximum(branch_size // n_groups, 2), branch_size),
+    )
     s = strength_q[m["grid"].to_numpy(), m["q"].to_numpy()]
     attended = rng.binomial(expected.astype(int), np.clip(sigmoid(1.6 + 0.9 * s), 0.3, 0.995))
     m["day"] = np.minimum(day, np.flatnonzero(calendar.QUARTER_OF_DAY == 7)[-1])

@@ -39,9 +39,13 @@ def write_csv(frames, path: Path, encoding: str) -> None:
                 out.write(header.encode(encoding))  # utf-8-sig adds the BOM here only
                 first = False
             for start in range(0, len(frame), CHUNK_ROWS):
-                chunk = frame.iloc[start:start + CHUNK_ROWS]
-                table = pa.table({c: pa.array(chunk[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-                                  for c in frame.columns})
+                chunk = frame.iloc[start : start + CHUNK_ROWS]
+                table = pa.table(
+                    {
+                        c: pa.array(chunk[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+                        for c in frame.columns
+                    }
+                )
                 buf = io.BytesIO()
                 pacsv.write_csv(table, buf, options)
                 text = buf.getvalue().decode("utf-8").replace("\n", "\r\n")
@@ -52,9 +56,16 @@ def write_xlsx(frame: pd.DataFrame, path: Path, title: str | None = None, sheet:
     """Write a frame to .xlsx: str cells as text (IDs stay text), numbers as numbers,
     dates as real Excel dates; an optional merged title row above the header."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd",
-                                         "strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "default_date_format": "yyyy-mm-dd",
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     wb.set_properties({"created": XLSX_CREATED, "author": "党建指数看板 synth"})
     ws = wb.add_worksheet(sheet)
     bold = wb.add_format({"bold": True})
