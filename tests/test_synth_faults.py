@@ -88,11 +88,10 @@ def test_roster_faults_do_not_cascade(small_dirty):
     assert members.groupby("file").size().min() >= 1
     # check() found no unknown_member beyond the injected ones (see the exact-match test); and the
     # corrupted rows belong to members who appear correctly on another snapshot:
+    sheets = {p.relative_to(small_dirty).as_posix(): read_xlsx(p) for p in (small_dirty / "党员花名册").glob("*.xlsx")}
+    ids_by_file = {f: {r[h.index("公民身份号码")] for r in rows} for f, (h, rows, _) in sheets.items()}
     for _, row in members[members["fault"] == "unknown_grid"].iterrows():
-        header, rows, first = read_xlsx(small_dirty / row["file"])
+        header, rows, first = sheets[row["file"]]
         ident = rows[row["row"] - first][header.index("公民身份号码")]
-        for path in (small_dirty / "党员花名册").glob("*.xlsx"):
-            if path.relative_to(small_dirty).as_posix() == row["file"]:
-                continue
-            h, r, _ = read_xlsx(path)
-            assert any(x[h.index("公民身份号码")] == ident for x in r), (ident, path.name)
+        for file, ids in ids_by_file.items():
+            assert file == row["file"] or ident in ids, (ident, file)

@@ -69,8 +69,8 @@ def member_quarter_rates(
     # Scale to the target mean, saturating near MAX_RATE: the most active members serve
     # two or three times a week, not daily. Rescaling after saturating converges fast.
     for _ in range(4):
-        lam *= target_mean * on.sum() / lam.sum()
         lam = MAX_RATE * (1 - np.exp(-lam / MAX_RATE))
+        lam *= target_mean * on.sum() / lam.sum()  # last step rescales: the mean is exact
     return lam
 
 
