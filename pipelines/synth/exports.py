@@ -49,26 +49,14 @@ def grids_csv(grids: pd.DataFrame, inj: Injector, out: Path) -> str:
             "网格类型": grids["grid_type"],
         }
     )
-    extra = (
-        frame.sample(n=inj.count(len(frame)), random_state=int(inj.rng.integers(1 << 31))).copy()
-        if inj.count(len(frame))
-        else frame.iloc[:0].copy()
-    )
-    extra["网格编码"] = inj.unknown_grid(len(extra))
-    extra["网格名称"] = [f"{n.removesuffix('网格')}二期网格" for n in extra["网格名称"]]
-    frame = pd.concat([frame, extra], ignore_index=True)
-    bad = np.zeros(len(frame), bool)
-    bad[len(frame) - len(extra) :] = True
+
+    def rekey(extra: pd.DataFrame) -> None:
+        extra["网格编码"] = inj.unknown_grid(len(extra))
+        extra["网格名称"] = [f"{n.removesuffix('网格')}二期网格" for n in extra["网格名称"]]
+
     name = "网格台账.csv"
-    frame = inj.apply(
-        frame,
-        [Fault("invalid_number", "户数", lambda f, r: ["-" + v for v in f.iloc[r]["户数"]], eligible=lambda f: bad)],
-        False,
-        name,
-        "grids",
-        2,
-        protect=~bad,
-    )
+    invalid = Fault("invalid_number", "户数", lambda f, r: ["-" + v for v in f.iloc[r]["户数"]])
+    frame = inj.extra_bad_rows(frame, frame, rekey, invalid, name, "grids")
     writers.write_csv(frame, out / name, "utf-8")
     return name
 
@@ -83,26 +71,14 @@ def orgs_csv(orgs: pd.DataFrame, inj: Injector, out: Path) -> str:
             "所在网格编码": orgs["grid_id"],
         }
     )
-    branches = frame[frame["组织类型"] == "网格党支部"]
-    k = inj.count(len(frame))
-    extra = (
-        branches.iloc[inj.rng.choice(len(branches), size=k, replace=False)].copy() if k else branches.iloc[:0].copy()
-    )
-    extra["组织编码"] = ["ZB" + g for g in inj.unknown_grid(len(extra))]
-    extra["组织名称"] = [n.replace("网格党支部", "二期网格党支部") for n in extra["组织名称"]]
-    frame = pd.concat([frame, extra], ignore_index=True)
-    bad = np.zeros(len(frame), bool)
-    bad[len(frame) - len(extra) :] = True
+
+    def rekey(extra: pd.DataFrame) -> None:
+        extra["组织编码"] = ["ZB" + g for g in inj.unknown_grid(len(extra))]
+        extra["组织名称"] = [n.replace("网格党支部", "二期网格党支部") for n in extra["组织名称"]]
+
     name = "党组织信息.csv"
-    frame = inj.apply(
-        frame,
-        [Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r)), eligible=lambda f: bad)],
-        False,
-        name,
-        "orgs",
-        2,
-        protect=~bad,
-    )
+    unknown = Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r)))
+    frame = inj.extra_bad_rows(frame, frame[frame["组织类型"] == "网格党支部"], rekey, unknown, name, "orgs")
     writers.write_csv(frame, out / name, "gbk")
     return name
 

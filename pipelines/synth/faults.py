@@ -98,6 +98,19 @@ class Injector:
             seen.add(src)
         return out
 
+    def extra_bad_rows(
+        self, frame: pd.DataFrame, candidates: pd.DataFrame, rekey, fault: Fault, file: str, kind: str
+    ) -> pd.DataFrame:
+        """Registry faults: append copies of some `candidates` rows, given new keys by
+        `rekey(extra)` so nothing refers to them, and corrupt only those with `fault`."""
+        k = min(self.count(len(frame)), len(candidates))
+        extra = candidates.iloc[np.sort(self.rng.choice(len(candidates), size=k, replace=False))].copy()
+        rekey(extra)
+        frame = pd.concat([frame, extra], ignore_index=True)
+        bad = np.arange(len(frame)) >= len(frame) - k
+        fault.eligible = lambda f: bad
+        return self.apply(frame, [fault], False, file, kind, 2, protect=~bad)
+
     # Values for corruptions.
     def unknown_grid(self, n: int) -> list[str]:
         out = []
