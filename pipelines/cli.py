@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from pipelines.synth.scales import SCALES
+
+DEFAULT_DB = Path("data/warehouse/pbi.duckdb")
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -21,6 +24,36 @@ def _bench(args: argparse.Namespace) -> int:
     from pipelines import bench
 
     return bench.main(args.scale, args.seed)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from pipelines.load import report
+    from pipelines.load.batch import LoadError, load
+
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    try:
+        with report.Progress() as progress:
+            result = load(
+                [Path(p) for p in args.paths], Path(args.db), args.kind, as_of, args.strict, progress=progress.update
+            )
+    except LoadError as e:
+        report.error(str(e))
+        return 2
+    report.summary(result)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipelines.load.batch import quarantine_frame
+
+    if not Path(args.db).exists():
+        raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
+    if args.what == "quarantine":
+        frame = quarantine_frame(Path(args.db))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.out, index=False, encoding="utf-8-sig")  # BOM: opens cleanly in Excel
+        print(f"{len(frame):,} 行隔离记录已导出到 {args.out} (quarantined rows exported)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", choices=sorted(SCALES), default="city")
     bench.add_argument("--seed", type=int, default=1)
     bench.set_defaults(func=_bench)
+    load = sub.add_parser("load", help="load exports (files or folders) into the warehouse as one batch")
+    load.add_argument("paths", nargs="+", help="files or folders (folders are read recursively)")
+    load.add_argument("--db", default=str(DEFAULT_DB), help=f"database to publish (default {DEFAULT_DB})")
+    load.add_argument("--kind", help="force the kind of every file (grids, geometry, orgs, members, ...)")
+    load.add_argument("--as-of", help="snapshot date for rosters without a 数据日期 column (YYYY-MM-DD)")
+    load.add_argument("--strict", action="store_true", help="fail (and publish nothing) if any row is quarantined")
+    load.set_defaults(func=_load)
+
+    export = sub.add_parser("export", help="export tables as CSV")
+    export.add_argument("what", choices=["quarantine"])
+    export.add_argument("--db", default=str(DEFAULT_DB))
+    export.add_argument("--out", required=True)
+    export.set_defaults(func=_export)
     return parser
 
 

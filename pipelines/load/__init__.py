@@ -1,0 +1,1 @@
+"""The loader: raw exports → validated, quarantined, reconciled tables in DuckDB."""

@@ -1,0 +1,377 @@
+"""One load batch: recognise, stage, validate, upsert, quarantine, reconcile, publish.
+
+The batch works on a copy of the published database and replaces it with os.replace only
+when everything succeeded, so a failed or killed load leaves the published file as it was,
+and readers holding it open keep working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.load import contract, reading, secret
+from pipelines.load.reading import FileError, Source
+
+SQL = Path(__file__).resolve().parent.parent / "sql"
+REASONS = Path(__file__).resolve().parent.parent / "config" / "reasons.toml"
+# Processing order: what a kind refers to is validated before it.
+ORDER = ["grids", "geometry", "orgs", "members", "services", "demands", "meetings"]
+MART = {"geometry": "grid_geometry"}
+# Keys in the marts where they differ from the contract's (the ID number is stored as its hash).
+MART_KEY = {"geometry": ("grid_id",), "members": ("as_of", "member_key")}
+KNOWN_AFTER = {"grids": "int_known_grids", "orgs": "int_known_orgs", "members": "int_known_members"}
+GEOMETRY_FIELDS = ["grid_id", "geometry", "geom_type", "geom_ok"]
+
+
+class LoadError(Exception):
+    """The batch was refused; nothing was published."""
+
+
+@dataclass
+class FileResult:
+    file: str
+    kind: str
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    unchanged: int = 0
+    status: str = "loaded"
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    files: list[FileResult] = field(default_factory=list)
+    released: int = 0  # earlier quarantined rows loaded now
+    superseded: int = 0
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    published: bool = False
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files if f.status != "unchanged")
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files under the given paths; names starting with _ or . are not data."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if f.is_file() and not any(part.startswith(("_", ".")) for part in rel):
+                    out.append(f)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise LoadError(f"{p}: 文件或目录不存在 (no such file or folder)")
+    return out
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """One value; fetchall() so the result is complete (DuckDB 2.0 refuses new work on a
+    connection with an unfinished result)."""
+    return con.execute(sql, params or []).fetchall()[0][0]
+
+
+def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
+    text = (SQL / rel).read_text(encoding="utf-8")
+    con.execute(text.format(**fmt) if fmt else text)
+
+
+def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
+    reasons = tomllib.loads(REASONS.read_text(encoding="utf-8"))
+    con.execute("CREATE OR REPLACE TEMP TABLE rule_reasons (rule VARCHAR, zh VARCHAR, en VARCHAR)")
+    con.executemany("INSERT INTO rule_reasons VALUES (?, ?, ?)", [(k, v["zh"], v["en"]) for k, v in reasons.items()])
+    con.execute("CREATE OR REPLACE TEMP TABLE code_values (kind VARCHAR, field VARCHAR, value VARCHAR)")
+    codes = [(k.name, c.field, v) for k in kinds.values() for c in k.columns.values() for v in c.values]
+    con.executemany("INSERT INTO code_values VALUES (?, ?, ?)", codes)
+    con.execute("CREATE OR REPLACE TEMP TABLE field_headers (kind VARCHAR, field VARCHAR, header VARCHAR)")
+    headers = [(k.name, c.field, c.header) for k in kinds.values() for c in k.columns.values()]
+    headers += [("geometry", "grid_id", "网格编码"), ("geometry", "geometry", "geometry")]
+    con.executemany("INSERT INTO field_headers VALUES (?, ?, ?)", headers)
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
+    for name in ORDER:
+        fields = GEOMETRY_FIELDS if name == "geometry" else list(kinds[name].columns)
+        cols = ", ".join(f"{f} {'BOOLEAN' if f == 'geom_ok' else 'VARCHAR'}" for f in fields)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} (_file_id INTEGER, _row INTEGER, {cols})")
+
+
+def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
+    """staging → intermediate → mart for one kind, including retried quarantine rows."""
+    mart = MART.get(name, name)
+    _sql(con, f"staging/stg_{name}.sql")
+    con.execute(f"ALTER TABLE stg_{name} ADD COLUMN _retry BOOLEAN DEFAULT false")
+    structure = {r[0]: r[1] for r in con.execute(f"DESCRIBE stg_{name}").fetchall()}
+    json_structure = "{" + ", ".join(f'"{c}": "{t}"' for c, t in structure.items()) + "}"
+    con.execute(
+        f"""INSERT INTO stg_{name} BY NAME
+        SELECT * EXCLUDE (_retry), true AS _retry
+        FROM (SELECT unnest(from_json(staged, '{json_structure}')) FROM quarantine WHERE kind = ?)""",
+        [name],
+    )
+    _sql(con, f"intermediate/int_{name}_checked.sql")
+    if name in KNOWN_AFTER:
+        _sql(con, f"intermediate/{KNOWN_AFTER[name]}.sql")
+    _sql(con, f"marts/{mart}.sql")
+    typed = [r[0] for r in con.execute(f"DESCRIBE int_{name}_typed").fetchall()]
+    content = [c for c in typed if c not in ("_file_id", "_row", "_retry", "_fail")]
+    keys = ", ".join(key)
+
+    def match(alias: str, other: str) -> str:
+        return " AND ".join(f"{alias}.{k} = {other}.{k}" for k in key)
+
+    _sql(
+        con,
+        "intermediate/int_outcome.sql",
+        kind=name,
+        mart=mart,
+        key=keys,
+        content=", ".join(content),
+        key_match_m=match("m", "o"),
+        key_match_n=match("n", "o"),
+        key_match_x=match("x", "c"),
+    )
+    out = f"int_{name}_outcome"
+    con.execute(f"DELETE FROM {mart} USING {out} o WHERE {match(mart, 'o')} AND o.outcome = 'changed'")
+    cols = ", ".join(content)
+    con.execute(f"""INSERT INTO {mart} ({cols}, _content, _batch_id, _file_id, _row)
+        SELECT {cols}, _content, {batch_id}, _file_id, _row FROM {out} WHERE outcome IN ('new', 'changed')""")
+    # Quarantine: every retried row is re-decided; failing rows (old and new) are (re)recorded.
+    con.execute(f"DELETE FROM quarantine WHERE kind = '{name}'")
+    con.execute(
+        f"""INSERT INTO quarantine
+        SELECT o._file_id, o._row, '{name}',
+            CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END,
+            h.header,
+            CASE o.outcome WHEN 'duplicate' THEN CAST(o._first_row AS VARCHAR)
+                 WHEN 'conflict' THEN CAST(o.{key[-1]} AS VARCHAR) ELSE o._fail.value END,
+            r.rule,
+            replace(replace(r.zh, '{{header}}', coalesce(h.header, '')), '{{value}}',
+                coalesce(CASE o.outcome WHEN 'duplicate' THEN CAST(o._first_row AS VARCHAR)
+                              WHEN 'conflict' THEN CAST(o.{key[-1]} AS VARCHAR) ELSE o._fail.value END, ''))
+                || ' (' || r.en || ')',
+            to_json(s) , coalesce(q.first_batch, {batch_id}), {batch_id}
+        FROM {out} o
+        JOIN stg_{name} s ON s._file_id = o._file_id AND s._row = o._row
+        JOIN rule_reasons r ON r.rule = CASE o.outcome WHEN 'quarantined' THEN o._fail.rule
+                                             WHEN 'duplicate' THEN 'duplicate_row' ELSE 'key_conflict' END
+        LEFT JOIN field_headers h ON h.kind = '{name}'
+            AND h.field = CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END
+        LEFT JOIN quarantine_before q ON q.file_id = o._file_id AND q.row = o._row
+        WHERE o.outcome IN ('quarantined', 'duplicate', 'conflict')"""
+    )
+
+
+def load(
+    paths: list[Path],
+    db: Path,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BatchResult:
+    kinds = contract.load()
+    if kind and kind not in kinds and kind != "geometry":
+        raise LoadError(f"--kind {kind}: 未知类型 (unknown kind); 可选 (known): {', '.join(ORDER)}")
+    files = expand(paths)
+    if not files:
+        raise LoadError("没有找到要加载的文件 (no files to load)")
+    started = dt.datetime.now()
+    sources: list[Source] = []
+    try:
+        for f in files:
+            sources.append(reading.open_source(f, kinds, kind))
+    except FileError as e:
+        raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in db.parent.glob(f".{db.name}.building-*"):
+        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
+            stale.unlink(missing_ok=True)
+    building = db.parent / f".{db.name}.building-{os.getpid()}"
+    if db.exists():
+        shutil.copyfile(db, building)
+    try:
+        with tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
+            result = _run(building, Path(work), sources, kinds, as_of or started.date(), strict, started, progress)
+        if strict and result.quarantined:
+            raise LoadError(f"--strict: {result.quarantined} 行被隔离，未发布 (rows quarantined; nothing published)")
+        os.replace(building, db)
+        result.published = True
+        return result
+    finally:
+        building.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
+def _run(
+    path: Path, work: Path, sources: list[Source], kinds, as_of: dt.date, strict: bool, started: dt.datetime, progress
+) -> BatchResult:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"SET temp_directory = '{work}'")
+        _reference_tables(con, kinds)
+        _sql(con, "macros.sql")
+        for mart in (
+            "grids",
+            "grid_geometry",
+            "orgs",
+            "members",
+            "services",
+            "demands",
+            "meetings",
+            "load_ledger",
+            "quarantine",
+        ):
+            con.execute((SQL / f"marts/{mart}.sql").read_text(encoding="utf-8").split("CREATE OR REPLACE TEMP VIEW")[0])
+        con.execute("SET VARIABLE pbi_secret = ?", [secret.member_key_secret()])
+        con.execute("SET VARIABLE pbi_as_of = ?", [as_of.isoformat()])
+        _raw_tables(con, kinds)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE quarantine_before AS SELECT file_id, row, first_batch FROM quarantine"
+        )
+        batch_id = scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches")
+        result = BatchResult(batch_id)
+
+        known = {
+            h: (fid, n)
+            for fid, h, n in con.execute("SELECT file_id, content_hash, file_name FROM load_files").fetchall()
+        }
+        next_id = scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM load_files")
+        staged: dict[int, tuple[Source, FileResult, str]] = {}
+        seen: set[str] = set()
+        for i, src in enumerate(sources):
+            digest = file_hash(src.path)
+            fr = FileResult(src.path.name, src.kind.name)
+            result.files.append(fr)
+            if digest in known or digest in seen:
+                fr.status = "unchanged"
+                _record_unchanged(con, fr, known.get(digest, (None, None))[0], digest, batch_id)
+                continue
+            seen.add(digest)
+            fid = next_id
+            next_id += 1
+            if progress:
+                progress(src.path.name, i + 1, len(sources))
+            try:
+                fr.rows_read = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
+            except duckdb.Error as e:
+                raise LoadError(
+                    f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
+                    "本批次未发布任何数据 (nothing of this batch was published)"
+                ) from e
+            con.execute(
+                "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [fid, src.path.name, str(src.path), digest, src.kind.name, src.path.stat().st_size, batch_id],
+            )
+            staged[fid] = (src, fr, digest)
+
+        for name in ORDER:
+            _process_kind(con, name, MART_KEY.get(name) or kinds[name].key, batch_id)
+
+        counts = con.execute(
+            " UNION ALL ".join(
+                f"SELECT _file_id, _retry, outcome, count(*) FROM int_{n}_outcome GROUP BY ALL" for n in ORDER
+            )
+        ).fetchall()
+        per_file: dict[int, dict[str, int]] = {}
+        for fid, retry, outcome, n in counts:
+            if retry:
+                if outcome in ("new", "changed"):
+                    result.released += n
+                elif outcome == "superseded":
+                    result.superseded += n
+                continue
+            per_file.setdefault(fid, {}).setdefault(outcome, 0)
+            per_file[fid][outcome] += n
+        now = dt.datetime.now()
+        for fid, (src, fr, digest) in staged.items():
+            c = per_file.get(fid, {})
+            fr.loaded = c.get("new", 0) + c.get("changed", 0)
+            fr.quarantined = c.get("quarantined", 0) + c.get("duplicate", 0) + c.get("conflict", 0)
+            fr.unchanged = c.get("unchanged", 0) + c.get("repeat", 0)
+            con.execute(
+                "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    batch_id,
+                    fid,
+                    fr.file,
+                    digest,
+                    fr.kind,
+                    fr.rows_read,
+                    fr.loaded,
+                    fr.quarantined,
+                    fr.unchanged,
+                    fr.status,
+                    now,
+                ],
+            )
+        result.top_reasons = con.execute(
+            "SELECT r.zh || ' (' || r.en || ')', count(*) FROM quarantine q JOIN rule_reasons r USING (rule) "
+            "WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5",
+            [batch_id],
+        ).fetchall()
+        con.execute(
+            "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, started, dt.datetime.now(), as_of, strict, len(sources), result.released, result.superseded],
+        )
+        con.execute("CHECKPOINT")
+        return result
+    finally:
+        con.close()
+
+
+def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_id: int) -> None:
+    """A file loaded before: nothing changes; the ledger says so with the file's counts."""
+    if fid is None:  # the same content twice in this batch
+        fr.status = "unchanged"
+        return
+    fr.rows_read = scalar(
+        con, "SELECT coalesce(min_by(rows_read, batch_id), 0) FROM load_ledger WHERE file_id = ?", [fid]
+    )
+    fr.quarantined = scalar(con, "SELECT count(*) FROM quarantine WHERE file_id = ?", [fid])
+    fr.unchanged = fr.rows_read - fr.quarantined
+    con.execute(
+        "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 'unchanged', ?)",
+        [batch_id, fid, fr.file, digest, fr.kind, fr.rows_read, fr.quarantined, fr.unchanged, dt.datetime.now()],
+    )
+
+
+def quarantine_frame(db: Path) -> pd.DataFrame:
+    """Every quarantined row: file,row,kind,column,value,reason (row as a user sees it)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            """SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason
+            FROM quarantine q JOIN load_files f USING (file_id) ORDER BY f.file_name, q.row"""
+        ).df()

@@ -1,0 +1,238 @@
+"""Reading users' files into DuckDB staging tables, every value as text.
+
+CSV: encoding detected (BOM, else UTF-8 if the whole file decodes, else GB18030, which
+covers GBK); GB18030 is transcoded to UTF-8 in a stream because DuckDB's reader reads
+UTF-8 only. Spreadsheets (.xlsx, .xls) are read with calamine. The header row may sit
+below title rows in any format. Each staged row keeps the row number a user sees.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import shapely
+from python_calamine import CalamineWorkbook
+
+from pipelines.load.contract import Kind, Recognition, recognise
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str):
+    return con.execute(sql).fetchall()[0][0]
+
+
+HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many
+CHUNK = 1 << 24
+
+
+class FileError(Exception):
+    """A file the batch cannot take: unreadable, unknown kind, missing columns."""
+
+
+@dataclass
+class Source:
+    path: Path
+    kind: Kind
+    fields: dict[int, str]  # column position → field
+    header_row: int  # as a user sees it (1-based)
+    encoding: str | None = None
+    width: int = 0  # columns in the header row (CSV)
+    rows: list[list] | None = None  # spreadsheet rows after the header
+    features: list[dict] | None = None  # geojson
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as f:
+        head = f.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := f.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            return "gb18030"
+
+
+def transcode(path: Path, encoding: str, dest: Path) -> None:
+    """Stream a GB18030/UTF-16 file to UTF-8."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as src, dest.open("wb") as out:
+        while chunk := src.read(CHUNK):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+def _find_header(rows: list[list], kinds: dict[str, Kind], forced: str | None, name: str) -> tuple[int, Recognition]:
+    best: tuple[int, Recognition] | None = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        rec = recognise(row, kinds, forced)
+        if rec.kind is not None:
+            return i, rec
+        if best is None or len(rec.fields) > len(best[1].fields):
+            best = (i, rec)
+    if best is None:
+        raise FileError(f"{name}: 文件为空 (the file is empty)")
+    i, rec = best
+    found = "、".join(str(h) for h in rows[i] if str(h or "").strip()) or "（无）"
+    if not rec.fields:
+        raise FileError(
+            f"{name}: 无法识别文件类型，未找到任何已知表头 (unknown kind: no known header); "
+            f"表头行为 (headers found): {found}"
+        )
+    raise FileError(
+        f"{name}: 识别为{rec.candidate}，但缺少必填列 (missing required columns): "
+        f"{'、'.join(rec.missing)}; 找到的表头 (headers found): {found}"
+    )
+
+
+def open_source(path: Path, kinds: dict[str, Kind], forced: str | None = None) -> Source:
+    """Recognise a file's kind and header; raises FileError with a message for the user."""
+    name = path.name
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".geojson":
+            return _open_geojson(path, kinds, forced)
+        if suffix in (".xlsx", ".xls", ".xlsm"):
+            wb = CalamineWorkbook.from_path(str(path))
+            errors = []
+            for sheet in wb.sheet_names:
+                rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                try:
+                    i, rec = _find_header(rows, kinds, forced, f"{name}[{sheet}]")
+                except FileError as e:
+                    errors.append(str(e))
+                    continue
+                return Source(path, rec.kind, rec.fields, i + 1, rows=rows[i + 1 :])
+            raise FileError(errors[0] if errors else f"{name}: 没有工作表 (no sheets)")
+        if suffix in (".csv", ".txt"):
+            encoding = detect_encoding(path)
+            with path.open("r", encoding=encoding, newline="") as f:
+                head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(f), strict=False)]
+            i, rec = _find_header(head, kinds, forced, name)
+            return Source(path, rec.kind, rec.fields, i + 1, encoding=encoding, width=len(head[i]))
+    except FileError:
+        raise
+    except Exception as e:  # noqa: BLE001 — any reader failure is "unreadable" for the user
+        raise FileError(f"{name}: 文件无法读取 (unreadable file): {type(e).__name__}: {e}") from e
+    raise FileError(f"{name}: 不支持的文件格式 {suffix} (unsupported format; use .csv, .xlsx, .xls, .geojson)")
+
+
+def _open_geojson(path: Path, kinds: dict[str, Kind], forced: str | None) -> Source:
+    if forced and forced != "geometry":
+        raise FileError(f"{path.name}: .geojson 只能是网格边界 (a .geojson file is grid geometry)")
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    if data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise FileError(f"{path.name}: 不是 GeoJSON FeatureCollection (not a GeoJSON FeatureCollection)")
+    return Source(path, GEOMETRY, {}, 0, features=data["features"])
+
+
+GEOMETRY = Kind("geometry", "网格边界", ("grid_id",))
+
+
+def cell_text(v: object) -> str | None:
+    """A spreadsheet cell as the text a user sees; numbers too long for Excel keep their
+    float form (3.30110198501011e+17) so a mangled ID can be recognised."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, workdir: Path) -> int:
+    """Insert the file's rows into `table` (_file_id, _row, fields as VARCHAR); returns rows read."""
+    if src.features is not None:
+        return _stage_geojson(con, src, file_id, table)
+    fields = src.fields
+    if src.rows is not None:
+        data_rows = [
+            (n, r) for n, r in enumerate(src.rows, start=src.header_row + 1) if any(c not in (None, "") for c in r)
+        ]
+        cols = {
+            "_file_id": pa.array([file_id] * len(data_rows), pa.int32()),
+            "_row": pa.array([n for n, _ in data_rows], pa.int32()),
+        }
+        for pos, f in fields.items():
+            cols[f] = pa.array([cell_text(r[pos]) if pos < len(r) else None for _, r in data_rows], pa.string())
+        arrow = pa.table(cols)
+        con.register("_sheet", arrow)
+        names = ", ".join(cols)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _sheet")
+        con.unregister("_sheet")
+        return len(data_rows)
+    path = src.path
+    if src.encoding not in ("utf-8", "utf-8-sig"):
+        path = workdir / f"transcoded_{file_id}.csv"
+        transcode(src.path, src.encoding, path)
+    names = [f"c{i}" for i in range(src.width)]
+    select = ", ".join(f"{c} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
+    before = scalar(con, f"SELECT count(*) FROM {table}")
+    con.execute(
+        f"""INSERT INTO {table} (_file_id, _row, {", ".join(fields[i] for i in sorted(fields))})
+        SELECT {file_id}, (row_number() OVER () + {src.header_row})::INTEGER, {select}
+        FROM read_csv(?, header = true, skip = {src.header_row - 1}, all_varchar = true, names = ?,
+                      null_padding = true, quote = '"', escape = '"')""",
+        [str(path), names],
+    )
+    return scalar(con, f"SELECT count(*) FROM {table}") - before
+
+
+def _stage_geojson(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str) -> int:
+    ids, geoms, types, valid = [], [], [], []
+    for feat in src.features:
+        props = (feat or {}).get("properties") or {}
+        ids.append(str(props.get("网格编码", props.get("grid_id", "")) or "") or None)
+        geom = (feat or {}).get("geometry")
+        geoms.append(json.dumps(geom, ensure_ascii=False, separators=(",", ":")) if geom else None)
+        types.append((geom or {}).get("type"))
+        valid.append(_geometry_ok(geom))
+    n = len(ids)
+    arrow = pa.table(
+        {
+            "_file_id": pa.array([file_id] * n, pa.int32()),
+            "_row": pa.array(range(1, n + 1), pa.int32()),
+            "grid_id": ids,
+            "geometry": geoms,
+            "geom_type": types,
+            "geom_ok": valid,
+        }
+    )
+    con.register("_features", arrow)
+    con.execute(f"INSERT INTO {table} SELECT _file_id, _row, grid_id, geometry, geom_type, geom_ok FROM _features")
+    con.unregister("_features")
+    return n
+
+
+def _geometry_ok(geom: dict | None) -> bool:
+    if not geom or geom.get("type") not in ("Polygon", "MultiPolygon"):
+        return False
+    try:
+        shape = shapely.geometry.shape(geom)
+    except Exception:  # noqa: BLE001
+        return False
+    minx, miny, maxx, maxy = shape.bounds
+    return shape.is_valid and -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90

@@ -1,0 +1,53 @@
+-- Shared value rules of the data contract, as DuckDB macros (set-based; no Python per row).
+
+-- Text as typed, normalised: full-width digits, space and punctuation to ASCII; trimmed;
+-- empty → NULL.
+CREATE OR REPLACE TEMP MACRO pbi_clean(s) AS
+    nullif(trim(translate(s, '０１２３４５６７８９　．／：－ｘＸ', '0123456789 ./:-xX'), E' \t\r\n'), '');
+
+-- Dates in every accepted form: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, an
+-- Excel serial (45721) or a date cell; NULL when unreadable or impossible (2025-02-30).
+CREATE OR REPLACE TEMP MACRO pbi_unify_date_text(s) AS
+    regexp_replace(replace(replace(replace(s, '年', '-'), '月', '-'), '日', ''), '[/.]', '-', 'g');
+CREATE OR REPLACE TEMP MACRO pbi_date(s) AS CASE
+    WHEN s IS NULL THEN NULL
+    WHEN regexp_full_match(s, '\d{5}(\.\d+)?') THEN DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER)
+    WHEN regexp_full_match(s, '\d{8}') THEN CAST(try_strptime(s, '%Y%m%d') AS DATE)
+    ELSE CAST(try_strptime(pbi_unify_date_text(s), ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) AS DATE)
+END;
+-- Date-times: any date form, optionally followed by HH:MM[:SS]; Excel serials with a fraction.
+CREATE OR REPLACE TEMP MACRO pbi_ts(s) AS CASE
+    WHEN s IS NULL THEN NULL
+    WHEN regexp_full_match(s, '\d{5}(\.\d+)?') THEN
+        CAST(DATE '1899-12-30' AS TIMESTAMP) + to_microseconds(CAST(round(CAST(s AS DOUBLE) * 86400e6) AS BIGINT))
+    WHEN regexp_full_match(s, '\d{8}') THEN try_strptime(s, '%Y%m%d')
+    ELSE try_strptime(pbi_unify_date_text(s), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'])
+END;
+
+-- Whole numbers and decimals written as text.
+CREATE OR REPLACE TEMP MACRO pbi_int(s) AS
+    CASE WHEN regexp_full_match(s, '-?\d+(\.0+)?') THEN CAST(CAST(s AS DOUBLE) AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO pbi_num(s) AS TRY_CAST(s AS DOUBLE);
+
+-- Citizen ID numbers (GB 11643): Excel's scientific notation, the format, the check character.
+CREATE OR REPLACE TEMP MACRO pbi_id_mangled(s) AS regexp_full_match(s, '\d(\.\d+)?[eE]\+?\d+');
+CREATE OR REPLACE TEMP MACRO pbi_id_format_ok(s) AS regexp_full_match(s, '\d{17}[\dX]');
+CREATE OR REPLACE TEMP MACRO pbi_id_check(s) AS substr('10X98765432', 1 + (
+      7 * CAST(s[1] AS INTEGER) + 9 * CAST(s[2] AS INTEGER) + 10 * CAST(s[3] AS INTEGER)
+    + 5 * CAST(s[4] AS INTEGER) + 8 * CAST(s[5] AS INTEGER) + 4 * CAST(s[6] AS INTEGER)
+    + 2 * CAST(s[7] AS INTEGER) + 1 * CAST(s[8] AS INTEGER) + 6 * CAST(s[9] AS INTEGER)
+    + 3 * CAST(s[10] AS INTEGER) + 7 * CAST(s[11] AS INTEGER) + 9 * CAST(s[12] AS INTEGER)
+    + 10 * CAST(s[13] AS INTEGER) + 5 * CAST(s[14] AS INTEGER) + 8 * CAST(s[15] AS INTEGER)
+    + 4 * CAST(s[16] AS INTEGER) + 2 * CAST(s[17] AS INTEGER)) % 11, 1);
+-- Keyed hash that links a person's records; the key lives outside the database.
+CREATE OR REPLACE TEMP MACRO pbi_member_key(s) AS substr(sha256(getvariable('pbi_secret') || s), 1, 32);
+CREATE OR REPLACE TEMP MACRO pbi_id_mask(s) AS s[1:6] || '********' || s[15:18];
+CREATE OR REPLACE TEMP MACRO pbi_phone_mask(p) AS CASE WHEN p IS NULL THEN NULL
+    WHEN length(p) = 11 THEN p[1:3] || '****' || p[8:11] ELSE regexp_replace(p, '\d', '*', 'g') END;
+
+-- A failed rule: which rule, on which field, with what value.
+CREATE OR REPLACE TEMP MACRO pbi_fail(rule, field, value) AS
+    {'rule': rule, 'field': field, 'value': CAST(value AS VARCHAR)};
+-- Is a value one of the accepted codes of kind.field (code_values holds contract + user extensions)?
+CREATE OR REPLACE TEMP MACRO pbi_code_ok(k, f, v) AS
+    v IN (SELECT value FROM code_values WHERE kind = k AND field = f);
