@@ -316,7 +316,7 @@ def _run(
             per_file.setdefault(fid, {}).setdefault(outcome, 0)
             per_file[fid][outcome] += n
         now = dt.datetime.now()
-        for fid, (src, fr, digest) in staged.items():
+        for fid, (_src, fr, digest) in staged.items():
             c = per_file.get(fid, {})
             fr.loaded = c.get("new", 0) + c.get("changed", 0)
             fr.quarantined = c.get("quarantined", 0) + c.get("duplicate", 0) + c.get("conflict", 0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -126,7 +125,7 @@ def open_source(path: Path, kinds: dict[str, Kind], forced: str | None = None) -
             return Source(path, rec.kind, rec.fields, i + 1, encoding=encoding, width=len(head[i]))
     except FileError:
         raise
-    except Exception as e:  # noqa: BLE001 — any reader failure is "unreadable" for the user
+    except Exception as e:
         raise FileError(f"{name}: 文件无法读取 (unreadable file): {type(e).__name__}: {e}") from e
     raise FileError(f"{name}: 不支持的文件格式 {suffix} (unsupported format; use .csv, .xlsx, .xls, .geojson)")
 
@@ -232,7 +231,7 @@ def _geometry_ok(geom: dict | None) -> bool:
         return False
     try:
         shape = shapely.geometry.shape(geom)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     minx, miny, maxx, maxy = shape.bounds
     return shape.is_valid and -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
