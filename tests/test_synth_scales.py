@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from python_calamine import CalamineWorkbook
 
 from pipelines.synth import generate
 from pipelines.synth.scales import SCALES
@@ -23,6 +25,22 @@ def test_city_scale(tmp_path):
     assert len([f for f in files if f.startswith("组织生活/")]) == 6 * 2  # per district and year
     districts = {f.split("/")[1][:3] for f in files if f.startswith("党员花名册/")}
     assert len(districts) == 6
+    # Keys are unique across all files of a kind (several districts write meetings files).
+    meeting_ids = []
+    for f in files:
+        if f.startswith("组织生活/"):
+            rows = CalamineWorkbook.from_path(str(tmp_path / f)).get_sheet_by_index(0).to_python()
+            meeting_ids += [r[0] for r in rows[1:]]
+    assert len(meeting_ids) == c["meetings"] and len(set(meeting_ids)) == len(meeting_ids)
+    for prefix, column, encoding in (("服务记录/", "记录编号", "gb18030"), ("群众诉求/", "工单编号", "utf-8-sig")):
+        keys = pd.concat(
+            [
+                pd.read_csv(tmp_path / f, encoding=encoding, usecols=[column], dtype=str)[column]
+                for f in files
+                if f.startswith(prefix)
+            ]
+        )
+        assert keys.is_unique
 
 
 def test_province_plan_is_province_sized():

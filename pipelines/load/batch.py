@@ -7,11 +7,14 @@ and readers holding it open keep working.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +35,18 @@ MART = {"geometry": "grid_geometry"}
 MART_KEY = {"geometry": ("grid_id",), "members": ("as_of", "member_key")}
 KNOWN_AFTER = {"grids": "int_known_grids", "orgs": "int_known_orgs", "members": "int_known_members"}
 GEOMETRY_FIELDS = ["grid_id", "geometry", "geom_type", "geom_ok"]
+
+
+PROFILE = bool(os.environ.get("PBI_LOAD_PROFILE"))
+
+
+@contextlib.contextmanager
+def phase(name: str):
+    """Time a phase of the load (printed with PBI_LOAD_PROFILE=1)."""
+    started = time.perf_counter()
+    yield
+    if PROFILE:
+        print(f"  [{time.perf_counter() - started:7.2f} s] {name}", file=sys.stderr)
 
 
 class LoadError(Exception):
@@ -95,7 +110,8 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
     text = (SQL / rel).read_text(encoding="utf-8")
-    con.execute(text.format(**fmt) if fmt else text)
+    with phase(f"  {rel}"):
+        con.execute(text.format(**fmt) if fmt else text)
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
@@ -118,7 +134,7 @@ def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind])
         con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} (_file_id INTEGER, _row INTEGER, {cols})")
 
 
-def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
+def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[tuple]:
     """staging → intermediate → mart for one kind, including retried quarantine rows."""
     mart = MART.get(name, name)
     _sql(con, f"staging/stg_{name}.sql")
@@ -128,7 +144,8 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
     con.execute(
         f"""INSERT INTO stg_{name} BY NAME
         SELECT * EXCLUDE (_retry), true AS _retry
-        FROM (SELECT unnest(from_json(staged, '{json_structure}')) FROM quarantine WHERE kind = ?)""",
+        FROM (SELECT unnest(from_json(staged, '{json_structure}')) FROM quarantine
+              WHERE kind = ? AND rule <> 'duplicate_row')""",
         [name],
     )
     _sql(con, f"intermediate/int_{name}_checked.sql")
@@ -149,9 +166,8 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
         mart=mart,
         key=keys,
         content=", ".join(content),
-        key_match_m=match("m", "o"),
-        key_match_n=match("n", "o"),
-        key_match_x=match("x", "c"),
+        key_match_kc=match("k", "c"),
+        key_match_mc=match("m", "c"),
     )
     out = f"int_{name}_outcome"
     con.execute(f"DELETE FROM {mart} USING {out} o WHERE {match(mart, 'o')} AND o.outcome = 'changed'")
@@ -159,12 +175,12 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
     con.execute(f"""INSERT INTO {mart} ({cols}, _content, _batch_id, _file_id, _row)
         SELECT {cols}, _content, {batch_id}, _file_id, _row FROM {out} WHERE outcome IN ('new', 'changed')""")
     # Quarantine: every retried row is re-decided; failing rows (old and new) are (re)recorded.
-    con.execute(f"DELETE FROM quarantine WHERE kind = '{name}'")
+    con.execute(f"DELETE FROM quarantine WHERE kind = '{name}' AND rule <> 'duplicate_row'")
     con.execute(
         f"""INSERT INTO quarantine
         SELECT o._file_id, o._row, '{name}',
             CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END,
-            h.header,
+            CASE o.outcome WHEN 'duplicate' THEN '整行' ELSE h.header END,
             CASE o.outcome WHEN 'duplicate' THEN CAST(o._first_row AS VARCHAR)
                  WHEN 'conflict' THEN CAST(o.{key[-1]} AS VARCHAR) ELSE o._fail.value END,
             r.rule,
@@ -182,6 +198,17 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> None:
         LEFT JOIN quarantine_before q ON q.file_id = o._file_id AND q.row = o._row
         WHERE o.outcome IN ('quarantined', 'duplicate', 'conflict')"""
     )
+    counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
+    # Free this kind's working tables before the next kind (memory stays bounded).
+    for stmt in (
+        f"DROP VIEW int_{name}_typed",
+        f"DROP TABLE {out}",
+        f"DROP VIEW int_{name}_checked",
+        f"DROP TABLE stg_{name}",
+        f"DROP TABLE raw_{name}",
+    ):
+        con.execute(stmt)
+    return counts
 
 
 def load(
@@ -241,6 +268,8 @@ def _run(
     con = duckdb.connect(str(path))
     try:
         con.execute(f"SET temp_directory = '{work}'")
+        # Bounded memory: DuckDB spills to the work folder beyond this.
+        con.execute(f"SET memory_limit = '{os.environ.get('PBI_LOAD_MEMORY', '1500MB')}'")
         _reference_tables(con, kinds)
         _sql(con, "macros.sql")
         for mart in (
@@ -285,7 +314,8 @@ def _run(
             if progress:
                 progress(src.path.name, i + 1, len(sources))
             try:
-                fr.rows_read = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
+                with phase(f"stage {src.path.name}"):
+                    fr.rows_read = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
             except duckdb.Error as e:
                 raise LoadError(
                     f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
@@ -297,14 +327,12 @@ def _run(
             )
             staged[fid] = (src, fr, digest)
 
+        _sql(con, "staging/stg_id_numbers.sql")
+        counts = []
         for name in ORDER:
-            _process_kind(con, name, MART_KEY.get(name) or kinds[name].key, batch_id)
+            with phase(f"process {name}"):
+                counts += _process_kind(con, name, MART_KEY.get(name) or kinds[name].key, batch_id)
 
-        counts = con.execute(
-            " UNION ALL ".join(
-                f"SELECT _file_id, _retry, outcome, count(*) FROM int_{n}_outcome GROUP BY ALL" for n in ORDER
-            )
-        ).fetchall()
         per_file: dict[int, dict[str, int]] = {}
         for fid, retry, outcome, n in counts:
             if retry:
@@ -337,9 +365,12 @@ def _run(
                     now,
                 ],
             )
+        # Top reasons: the reason with its column named but without the individual values.
         result.top_reasons = con.execute(
-            "SELECT r.zh || ' (' || r.en || ')', count(*) FROM quarantine q JOIN rule_reasons r USING (rule) "
-            "WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5",
+            r"""SELECT regexp_replace(replace(r.zh, '{header}', coalesce(q.header, '')), '[：:]?\s*\{value\}', '')
+                      || ' (' || r.en || ')', count(*)
+            FROM quarantine q JOIN rule_reasons r USING (rule)
+            WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5""",
             [batch_id],
         ).fetchall()
         con.execute(

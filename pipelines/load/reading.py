@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class Source:
     header_row: int  # as a user sees it (1-based)
     encoding: str | None = None
     width: int = 0  # columns in the header row (CSV)
-    rows: list[list] | None = None  # spreadsheet rows after the header
+    sheet: str | None = None  # spreadsheet: the sheet holding the data
     features: list[dict] | None = None  # geojson
 
 
@@ -109,13 +110,14 @@ def open_source(path: Path, kinds: dict[str, Kind], forced: str | None = None) -
             wb = CalamineWorkbook.from_path(str(path))
             errors = []
             for sheet in wb.sheet_names:
-                rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                # Only the top of the sheet now: the rows are read when the file is staged.
+                head = list(itertools.islice(wb.get_sheet_by_name(sheet).iter_rows(), HEADER_SEARCH_ROWS))
                 try:
-                    i, rec = _find_header(rows, kinds, forced, f"{name}[{sheet}]")
+                    i, rec = _find_header(head, kinds, forced, f"{name}[{sheet}]")
                 except FileError as e:
                     errors.append(str(e))
                     continue
-                return Source(path, rec.kind, rec.fields, i + 1, rows=rows[i + 1 :])
+                return Source(path, rec.kind, rec.fields, i + 1, sheet=sheet)
             raise FileError(errors[0] if errors else f"{name}: 没有工作表 (no sheets)")
         if suffix in (".csv", ".txt"):
             encoding = detect_encoding(path)
@@ -167,10 +169,14 @@ def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str,
     if src.features is not None:
         return _stage_geojson(con, src, file_id, table)
     fields = src.fields
-    if src.rows is not None:
+    if src.sheet is not None:
+        rows = CalamineWorkbook.from_path(str(src.path)).get_sheet_by_name(src.sheet).to_python(skip_empty_area=False)
         data_rows = [
-            (n, r) for n, r in enumerate(src.rows, start=src.header_row + 1) if any(c not in (None, "") for c in r)
+            (n, r)
+            for n, r in enumerate(rows[src.header_row :], start=src.header_row + 1)
+            if any(c not in (None, "") for c in r)
         ]
+        del rows
         cols = {
             "_file_id": pa.array([file_id] * len(data_rows), pa.int32()),
             "_row": pa.array([n for n, _ in data_rows], pa.int32()),

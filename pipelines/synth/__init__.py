@@ -87,9 +87,7 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
         for district in pd.unique(grids["district"]):
             for year in (2024, 2025):
                 sel = mt[(mt_district == district) & (mt["q"] // 4 == year - 2024)]
-                files.append(
-                    exports.meetings_file(district, year, sel, org_table, 1 + int(sel.index.min() or 0), inj, out, xlsx)
-                )
+                files.append(exports.meetings_file(district, year, sel, org_table, inj, out, xlsx))
         counts["meetings"] = len(mt)
 
     gen = out / GENERATOR_DIR

@@ -323,15 +323,16 @@ def meetings_file(
     year: int,
     mt: pd.DataFrame,
     orgs: pd.DataFrame,
-    seq_start: int,
     inj: Injector,
     out: Path,
     xlsx: writers.BackgroundWriter,
 ) -> str:
+    """Meetings of one district and year; numbered by their place in the whole (sorted) table,
+    so numbers are unique across files."""
     days = calendar.DAYS[mt["day"].to_numpy()]
     frame = pd.DataFrame(
         {
-            "会议编号": [f"HY{year}{i:07d}" for i in range(seq_start, seq_start + len(mt))],
+            "会议编号": [f"HY{year}{i + 1:07d}" for i in mt.index],
             "组织编码": orgs["org_id"].to_numpy()[mt["org"].to_numpy()],
             "组织名称": orgs["org_name"].to_numpy()[mt["org"].to_numpy()],
             "会议类型": mt["type"].to_numpy(),

@@ -1,5 +1,5 @@
 -- Resident demand tickets against the contract.
-CREATE OR REPLACE TEMP TABLE int_demands_checked AS
+CREATE OR REPLACE TEMP VIEW int_demands_checked AS
 WITH t AS (
     SELECT s.*, pbi_ts(reported_at) AS reported_at_t, pbi_ts(resolved_at) AS resolved_at_t,
         pbi_int(satisfaction) AS satisfaction_n

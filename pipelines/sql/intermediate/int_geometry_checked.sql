@@ -1,5 +1,5 @@
 -- Grid boundary features: a known grid and a valid WGS-84 polygon.
-CREATE OR REPLACE TEMP TABLE int_geometry_checked AS
+CREATE OR REPLACE TEMP VIEW int_geometry_checked AS
 SELECT s.*,
     CASE
         WHEN grid_id IS NULL THEN pbi_fail('missing_required', 'grid_id', NULL)

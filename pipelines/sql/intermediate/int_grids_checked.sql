@@ -1,5 +1,5 @@
 -- Grid rows against the contract: the first rule a row breaks, or NULL.
-CREATE OR REPLACE TEMP TABLE int_grids_checked AS
+CREATE OR REPLACE TEMP VIEW int_grids_checked AS
 SELECT s.*, pbi_int(households) AS households_n, pbi_int(residents) AS residents_n,
     CASE
         WHEN grid_id IS NULL THEN pbi_fail('missing_required', 'grid_id', NULL)

@@ -1,5 +1,5 @@
 -- Meeting records against the contract.
-CREATE OR REPLACE TEMP TABLE int_meetings_checked AS
+CREATE OR REPLACE TEMP VIEW int_meetings_checked AS
 WITH t AS (
     SELECT s.*, pbi_date(meeting_date) AS meeting_date_d, pbi_int(expected) AS expected_n,
         pbi_int(attended) AS attended_n

@@ -1,5 +1,5 @@
 -- Roster rows against the contract. Dates typed; join date not after the snapshot date.
-CREATE OR REPLACE TEMP TABLE int_members_checked AS
+CREATE OR REPLACE TEMP VIEW int_members_checked AS
 WITH t AS (
     SELECT s.*, pbi_date(as_of) AS as_of_d, pbi_date(birth_date) AS birth_date_d, pbi_date(join_date) AS join_date_d,
         pbi_date(full_member_date) AS full_member_date_d

@@ -1,5 +1,5 @@
 -- Party organisations against the contract.
-CREATE OR REPLACE TEMP TABLE int_orgs_checked AS
+CREATE OR REPLACE TEMP VIEW int_orgs_checked AS
 SELECT s.*,
     CASE
         WHEN org_id IS NULL THEN pbi_fail('missing_required', 'org_id', NULL)

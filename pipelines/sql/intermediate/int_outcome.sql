@@ -1,41 +1,44 @@
 -- What becomes of each staged row of {kind}: quarantined (a rule failed), duplicate (exact
--- copy of an earlier row of the same file), conflict (key repeated in the batch with other
--- content), superseded (a retried quarantined row whose key has since been loaded), repeat
+-- copy of an earlier row of the same file), superseded (a retried quarantined row whose key
+-- has since been loaded), conflict (key repeated in the batch with other content), repeat
 -- (same key and content as an earlier row of the batch), or new / changed / unchanged
 -- against the published table. {key} and {content} are filled in from the contract.
+-- Aggregates over small sets, not windows over every row: this runs on millions of rows.
 CREATE OR REPLACE TEMP TABLE int_{kind}_outcome AS
-WITH rows AS (
+WITH rows AS MATERIALIZED (
     SELECT t.*, hash({content}) AS _content FROM int_{kind}_typed t
-), ok AS (
-    SELECT *,
-        min(_row) OVER (PARTITION BY _file_id, _content) AS _first_row,
-        row_number() OVER (PARTITION BY _file_id, _content ORDER BY _row) AS _dup_rank
-    FROM rows WHERE _fail IS NULL
-), retry_superseded AS (
-    SELECT o._file_id, o._row FROM ok o
-    WHERE o._retry AND (EXISTS (SELECT 1 FROM {mart} m WHERE {key_match_m})
-                        OR EXISTS (SELECT 1 FROM ok n WHERE NOT n._retry AND {key_match_n}))
-), candidates AS (
-    SELECT * FROM ok WHERE _dup_rank = 1 AND (_file_id, _row) NOT IN (SELECT (_file_id, _row) FROM retry_superseded)
-), conflicts AS (
-    SELECT {key} FROM candidates GROUP BY {key} HAVING count(DISTINCT _content) > 1
-), ranked AS (
-    SELECT c.*, row_number() OVER (PARTITION BY {key} ORDER BY _file_id, _row) AS _key_rank,
-        EXISTS (SELECT 1 FROM conflicts x WHERE {key_match_x}) AS _conflict
-    FROM candidates c
+), dup_groups AS (
+    SELECT _file_id, _content, min(_row) AS _first_row FROM rows WHERE _fail IS NULL
+    GROUP BY ALL HAVING count(*) > 1
+), retried AS (
+    SELECT * FROM rows WHERE _retry AND _fail IS NULL
+), superseded AS (
+    -- a retried row whose key is published, or arrives with this batch
+    SELECT r._file_id, r._row FROM retried r JOIN {mart} m USING ({key})
+    UNION
+    SELECT r._file_id, r._row FROM retried r
+    JOIN (SELECT DISTINCT {key} FROM rows WHERE NOT _retry AND _fail IS NULL
+          AND ({key}) IN (SELECT ({key}) FROM retried)) f USING ({key})
+), classified AS (
+    SELECT r.*, d._first_row,
+        CASE WHEN r._fail IS NOT NULL THEN 'quarantined'
+             WHEN d._first_row IS NOT NULL AND r._row <> d._first_row THEN 'duplicate'
+             WHEN s._row IS NOT NULL THEN 'superseded' END AS _pre
+    FROM rows r
+    LEFT JOIN dup_groups d ON r._fail IS NULL AND d._file_id = r._file_id AND d._content = r._content
+    LEFT JOIN superseded s ON s._file_id = r._file_id AND s._row = r._row
+), key_groups AS (
+    SELECT {key}, min(_content) <> max(_content) AS _conflict,
+        min((_file_id::BIGINT << 32) + _row) AS _first
+    FROM classified WHERE _pre IS NULL GROUP BY ALL HAVING count(*) > 1
 )
-SELECT r.* EXCLUDE (_key_rank, _conflict, _first_row, _dup_rank),
-    CASE WHEN r._conflict THEN 'conflict'
-         WHEN r._key_rank > 1 THEN 'repeat'
-         WHEN m._content IS NULL THEN 'new'
-         WHEN m._content = r._content THEN 'unchanged'
-         ELSE 'changed' END AS outcome,
-    NULL AS _first_row
-FROM ranked r LEFT JOIN {mart} m USING ({key})
-UNION ALL BY NAME
-SELECT o.* EXCLUDE (_first_row, _dup_rank), 'duplicate' AS outcome, _first_row FROM ok o WHERE _dup_rank > 1
-UNION ALL BY NAME
-SELECT o.* EXCLUDE (_first_row, _dup_rank), 'superseded' AS outcome, NULL AS _first_row FROM ok o
-WHERE (_file_id, _row) IN (SELECT (_file_id, _row) FROM retry_superseded)
-UNION ALL BY NAME
-SELECT r.*, 'quarantined' AS outcome, NULL AS _first_row FROM rows r WHERE _fail IS NOT NULL;
+SELECT c.* EXCLUDE (_pre),
+    coalesce(c._pre, CASE
+        WHEN k._conflict THEN 'conflict'
+        WHEN k._first IS NOT NULL AND (c._file_id::BIGINT << 32) + c._row <> k._first THEN 'repeat'
+        WHEN m._content IS NULL THEN 'new'
+        WHEN m._content = c._content THEN 'unchanged'
+        ELSE 'changed' END) AS outcome
+FROM classified c
+LEFT JOIN key_groups k ON c._pre IS NULL AND {key_match_kc}
+LEFT JOIN {mart} m ON c._pre IS NULL AND {key_match_mc};

@@ -1,5 +1,5 @@
 -- Service records against the contract.
-CREATE OR REPLACE TEMP TABLE int_services_checked AS
+CREATE OR REPLACE TEMP VIEW int_services_checked AS
 WITH t AS (
     SELECT s.*, pbi_date(service_date) AS service_date_d, pbi_num(hours) AS hours_n,
         pbi_int(beneficiaries) AS beneficiaries_n, pbi_int(rating) AS rating_n

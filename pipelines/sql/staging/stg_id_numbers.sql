@@ -1,0 +1,17 @@
+-- Every distinct ID number of this batch (rosters, servers, claimants) with what staging
+-- keeps of it: the keyed hash, the masked form and the verdict of the ID rules. Computed
+-- once per person rather than once per record.
+CREATE OR REPLACE TEMP TABLE stg_id_numbers AS
+WITH ids AS (
+    SELECT DISTINCT upper(pbi_clean(id_number)) AS id_clean FROM raw_members
+    UNION SELECT upper(pbi_clean(id_number)) FROM raw_services
+    UNION SELECT upper(pbi_clean(claimed_by)) FROM raw_demands
+)
+SELECT id_clean,
+    CASE WHEN pbi_id_format_ok(id_clean) THEN pbi_member_key(id_clean) END AS id_key,
+    CASE WHEN pbi_id_mangled(id_clean) THEN id_clean WHEN pbi_id_format_ok(id_clean) THEN pbi_id_mask(id_clean)
+         ELSE regexp_replace(id_clean, '\d', '*', 'g') END AS id_mask,
+    CASE WHEN pbi_id_mangled(id_clean) THEN 'excel_mangled_id'
+         WHEN NOT pbi_id_format_ok(id_clean) THEN 'bad_id_format'
+         WHEN pbi_id_check(id_clean) <> id_clean[18] THEN 'bad_check_digit' END AS id_rule
+FROM ids WHERE id_clean IS NOT NULL;
