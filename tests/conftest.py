@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from pipelines.synth import SUMMARY, generate
+
+
+@pytest.fixture(scope="session", autouse=True)
+def member_key_secret(tmp_path_factory) -> Path:
+    """A keyed-hash secret of the test session's own (never the developer's data/secrets)."""
+    path = tmp_path_factory.mktemp("secrets") / "member-key"
+    os.environ["PBI_SECRET_KEY_FILE"] = str(path)
+    os.environ["PBI_CONTRACT_EXTRA"] = str(path.parent / "no-extra.toml")
+    return path
 
 
 def _generate(root: Path, scale: str, seed: int, dirty_rate: float | None) -> Path:

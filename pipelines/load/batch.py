@@ -190,7 +190,7 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
                 || ' (' || r.en || ')',
             to_json(s) , coalesce(q.first_batch, {batch_id}), {batch_id}
         FROM {out} o
-        JOIN stg_{name} s ON s._file_id = o._file_id AND s._row = o._row
+        JOIN (SELECT * EXCLUDE (_retry) FROM stg_{name}) s ON s._file_id = o._file_id AND s._row = o._row
         JOIN rule_reasons r ON r.rule = CASE o.outcome WHEN 'quarantined' THEN o._fail.rule
                                              WHEN 'duplicate' THEN 'duplicate_row' ELSE 'key_conflict' END
         LEFT JOIN field_headers h ON h.kind = '{name}'

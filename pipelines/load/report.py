@@ -9,7 +9,9 @@ from rich.table import Table
 
 from pipelines.load.batch import BatchResult
 
-console = Console(stderr=False)
+console = Console()
+if not console.is_terminal:  # piped or logged: wide enough that file names are never cut
+    console = Console(width=200)
 STATUS = {"loaded": "已加载", "unchanged": "已加载过，无变化 (already loaded)"}
 
 
