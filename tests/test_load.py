@@ -199,7 +199,7 @@ def test_a_broken_file_publishes_nothing(loaded, small_default, tmp_path):
 def test_unknown_kind_and_unreadable_files_are_refused(tmp_path):
     junk = tmp_path / "notes.csv"
     junk.write_text("标题,内容\n甲,乙\n", encoding="utf-8")
-    with pytest.raises(LoadError, match="无法识别文件类型.*标题、内容"):
+    with pytest.raises(LoadError, match=r"无法识别文件类型.*标题、内容"):
         load([junk], tmp_path / "x.duckdb")
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")

@@ -1,0 +1,74 @@
+"""Publishing is atomic: a killed load leaves the published database as it was; a reader
+holding the database open keeps working and sees new data after reopening."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.load.batch import load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _counts(db: Path) -> tuple:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in ("grids", "members", "services", "demands", "meetings", "load_ledger")
+        )
+
+
+@pytest.fixture
+def published(small_clean, tmp_path) -> Path:
+    db = tmp_path / "pbi.duckdb"
+    load([small_clean / "网格台账.csv", small_clean / "党组织信息.csv"], db)
+    return db
+
+
+def _start_load(paths: list[Path], db: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "load", *map(str, paths), "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
+def test_killed_load_leaves_the_published_database_intact(published, small_clean, delay):
+    before = _counts(published)
+    proc = _start_load([small_clean], published)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        pytest.fail(f"the load finished within {delay} s; the test needs a slower load")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _counts(published) == before  # readable, and as it was
+    # The next load cleans up after the killed one and publishes.
+    load([small_clean / "组织生活"], published)
+    assert not list(published.parent.glob(".pbi.duckdb.building-*"))
+    assert _counts(published)[4] > 0
+
+
+def test_reader_keeps_working_during_a_load_and_sees_new_data_after_reopening(published, small_clean):
+    reader = duckdb.connect(str(published), read_only=True)
+    old = reader.execute("SELECT count(*) FROM services").fetchall()[0][0]
+    assert old == 0
+    proc = _start_load([small_clean], published)
+    polls = 0
+    while proc.poll() is None:
+        assert reader.execute("SELECT count(*) FROM grids").fetchall()[0][0] > 0
+        polls += 1
+        time.sleep(0.1)
+    assert proc.returncode == 0 and polls > 3
+    assert reader.execute("SELECT count(*) FROM services").fetchall()[0][0] == old  # its snapshot
+    reader.close()
+    assert _counts(published)[2] > 50_000  # reopened: the new data
