@@ -7,7 +7,7 @@ DEMO_SEED ?= 42
 PORT ?= 8501
 SCALE ?= city
 
-.PHONY: run test lint format bench demo install dev clean
+.PHONY: run test lint format bench bench-synth demo install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required"; exit 1; }
@@ -46,9 +46,13 @@ format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Benchmarks: generation time and peak memory at SCALE (city by default; SCALE=province on demand).
+# Benchmarks at SCALE (city by default; SCALE=province on demand), written to docs/benchmarks.md:
+# the loader against a raw DuckDB baseline (data generated once, cached in data/bench/), and generation.
 bench: dev
 	$(BIN)/python -m pipelines bench --scale $(SCALE)
+
+bench-synth: dev
+	$(BIN)/python -m pipelines bench --what synth --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

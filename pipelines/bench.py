@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,25 +34,24 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, {platform.system()}"
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, float]:
+def run_measured(cmd: list[str], quiet: bool = False) -> tuple[float, float, float]:
     """(wall seconds, peak RSS of the largest process, peak RSS summed over the process
-    tree) for a command, sampling the tree every 0.2 s."""
+    tree) for a command, sampling the tree every 0.1 s."""
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, cwd=ROOT)
-    peak_tree = 0
+    proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None)
+    peak_tree = peak_one = 0
     while proc.poll() is None:
         try:
             procs = [proc, *proc.children(recursive=True)]
-            peak_tree = max(peak_tree, sum(p.memory_info().rss for p in procs if p.is_running()))
+            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            peak_tree = max(peak_tree, sum(rss))
+            peak_one = max(peak_one, *rss)
         except psutil.Error:
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     wall = time.perf_counter() - started
     if proc.returncode:
         raise SystemExit(f"benchmarked command failed ({proc.returncode}): {' '.join(cmd)}")
-    import resource
-
-    peak_one = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # kB on Linux
     return wall, peak_one, peak_tree
 
 
@@ -68,7 +68,7 @@ def update_section(doc: Path, key: str, body: str) -> None:
 
 
 def bench_synth(scale: str, seed: int) -> dict:
-    out = ROOT / "data" / "bench" / f"synth-{scale}"
+    out = ROOT / "data" / "bench" / scale  # regenerated here; the loader bench reuses it
     shutil.rmtree(out, ignore_errors=True)
     wall, peak_one, peak_tree = run_measured(
         [sys.executable, "-m", "pipelines", "synth", "--scale", scale, "--seed", str(seed), "--out", str(out)]
@@ -102,11 +102,70 @@ Measured {dt.date.today().isoformat()} on {machine()}.
     return result
 
 
-def main(scale: str, seed: int = 1) -> int:
-    result = bench_synth(scale, seed)
-    print(
-        f"synth {scale}: {result['wall_s']:.1f} s, peak RSS {result['peak_rss_gb']:.2f} GB "
-        f"(tree {result['peak_tree_rss_gb']:.2f} GB), {result['output_gb']:.2f} GB written"
+# Issue #3's targets for the loader.
+LOAD_TARGETS = {"city": {"ratio": 1.5, "rss_gb": 2.0}, "province": {"ratio": None, "rss_gb": 4.0}}
+
+
+def bench_data(scale: str, seed: int) -> Path:
+    """The scale's raw exports, generated once and cached between runs."""
+    out = ROOT / "data" / "bench" / scale
+    if not (out / "_generator" / "summary.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "pipelines", "synth", "--scale", scale, "--seed", str(seed), "--out", str(out)],
+            cwd=ROOT,
+            check=True,
+        )
+    return out
+
+
+def bench_load(scale: str, seed: int) -> dict:
+    data = bench_data(scale, seed)
+    work = ROOT / "data" / "bench" / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    base_wall, base_rss, _ = run_measured(
+        [sys.executable, "-m", "pipelines.bench_baseline", str(data), str(work / "baseline.duckdb")]
     )
+    load_wall, load_rss, _ = run_measured(
+        [sys.executable, "-m", "pipelines", "load", str(data), "--db", str(work / "pbi.duckdb")], quiet=True
+    )
+    ratio = load_wall / base_wall
+    target = LOAD_TARGETS.get(scale, {})
+    rows = sum(json.loads((data / "_generator" / "summary.json").read_text(encoding="utf-8"))["counts"].values())
+    size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file() and "_generator" not in p.parts)
+    verdict_ratio = "—" if not target.get("ratio") else ("met" if ratio <= target["ratio"] else "**missed**")
+    verdict_rss = "met" if load_rss / 1e9 <= target.get("rss_gb", 1e9) else "**missed**"
+    body = f"""## Loader — `{scale}`
+
+Measured {dt.date.today().isoformat()} on {machine()}; {rows:,} rows in {size / 1e9:.2f} GB of exports
+(`data/bench/{scale}`, seed {seed}, cached). Both steps run as fresh processes in the same `make bench` run.
+
+| step | wall time | peak RSS (largest process) |
+|---|---|---|
+| (a) baseline: transcode GB18030 + raw `CREATE TABLE AS SELECT * FROM read_csv(...)`; calamine → table \
+| {base_wall:,.1f} s | {base_rss / 1e9:,.2f} GB |
+| (b) full load: recognise, stage, validate, quarantine, upsert, reconcile, publish \
+| {load_wall:,.1f} s | {load_rss / 1e9:,.2f} GB |
+
+Ratio (b)/(a): **{ratio:.2f}** (target ≤ {target.get("ratio") or "—"}: {verdict_ratio});
+peak RSS of the load {load_rss / 1e9:.2f} GB (target ≤ {target.get("rss_gb", "—")} GB: {verdict_rss}).
+"""
+    update_section(DOC, f"load-{scale}", body)
+    return {"baseline_s": base_wall, "load_s": load_wall, "ratio": ratio, "load_rss_gb": load_rss / 1e9}
+
+
+def main(scale: str, seed: int = 1, what: str = "load") -> int:
+    if what == "synth":
+        result = bench_synth(scale, seed)
+        print(
+            f"synth {scale}: {result['wall_s']:.1f} s, peak RSS {result['peak_rss_gb']:.2f} GB "
+            f"(tree {result['peak_tree_rss_gb']:.2f} GB), {result['output_gb']:.2f} GB written"
+        )
+    else:
+        r = bench_load(scale, seed)
+        print(
+            f"load {scale}: baseline {r['baseline_s']:.1f} s, load {r['load_s']:.1f} s, "
+            f"ratio {r['ratio']:.2f}, peak RSS {r['load_rss_gb']:.2f} GB"
+        )
     print(f"written to {DOC.relative_to(ROOT)}")
     return 0

@@ -23,7 +23,7 @@ def _synth(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from pipelines import bench
 
-    return bench.main(args.scale, args.seed)
+    return bench.main(args.scale, args.seed, args.what)
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -71,9 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.set_defaults(func=_synth)
 
-    bench = sub.add_parser("bench", help="measure generation time and memory; write docs/benchmarks.md")
+    bench = sub.add_parser("bench", help="benchmark the loader (or generation); write docs/benchmarks.md")
     bench.add_argument("--scale", choices=sorted(SCALES), default="city")
     bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument(
+        "--what",
+        choices=["load", "synth"],
+        default="load",
+        help="load: loader vs raw DuckDB baseline (default); synth: generation",
+    )
     bench.set_defaults(func=_bench)
     load = sub.add_parser("load", help="load exports (files or folders) into the warehouse as one batch")
     load.add_argument("paths", nargs="+", help="files or folders (folders are read recursively)")

@@ -7,6 +7,7 @@ and readers holding it open keep working.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -17,6 +18,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,13 +143,14 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
     con.execute(f"ALTER TABLE stg_{name} ADD COLUMN _retry BOOLEAN DEFAULT false")
     structure = {r[0]: r[1] for r in con.execute(f"DESCRIBE stg_{name}").fetchall()}
     json_structure = "{" + ", ".join(f'"{c}": "{t}"' for c, t in structure.items()) + "}"
-    con.execute(
-        f"""INSERT INTO stg_{name} BY NAME
+    with phase("    retry rows"):
+        con.execute(
+            f"""INSERT INTO stg_{name} BY NAME
         SELECT * EXCLUDE (_retry), true AS _retry
         FROM (SELECT unnest(from_json(staged, '{json_structure}')) FROM quarantine
               WHERE kind = ? AND rule <> 'duplicate_row')""",
-        [name],
-    )
+            [name],
+        )
     _sql(con, f"intermediate/int_{name}_checked.sql")
     if name in KNOWN_AFTER:
         _sql(con, f"intermediate/{KNOWN_AFTER[name]}.sql")
@@ -170,14 +173,17 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
         key_match_mc=match("m", "c"),
     )
     out = f"int_{name}_outcome"
-    con.execute(f"DELETE FROM {mart} USING {out} o WHERE {match(mart, 'o')} AND o.outcome = 'changed'")
+    with phase("    delete changed"):
+        con.execute(f"DELETE FROM {mart} USING {out} o WHERE {match(mart, 'o')} AND o.outcome = 'changed'")
     cols = ", ".join(content)
-    con.execute(f"""INSERT INTO {mart} ({cols}, _content, _batch_id, _file_id, _row)
-        SELECT {cols}, _content, {batch_id}, _file_id, _row FROM {out} WHERE outcome IN ('new', 'changed')""")
+    with phase("    insert mart"):
+        con.execute(f"""INSERT INTO {mart} ({cols}, _content, _batch_id, _file_id, _row)
+            SELECT {cols}, _content, {batch_id}, _file_id, _row FROM {out} WHERE outcome IN ('new', 'changed')""")
     # Quarantine: every retried row is re-decided; failing rows (old and new) are (re)recorded.
     con.execute(f"DELETE FROM quarantine WHERE kind = '{name}' AND rule <> 'duplicate_row'")
-    con.execute(
-        f"""INSERT INTO quarantine
+    with phase("    quarantine"):
+        con.execute(
+            f"""INSERT INTO quarantine
         SELECT o._file_id, o._row, '{name}',
             CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END,
             CASE o.outcome WHEN 'duplicate' THEN '整行' ELSE h.header END,
@@ -197,8 +203,9 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
             AND h.field = CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END
         LEFT JOIN quarantine_before q ON q.file_id = o._file_id AND q.row = o._row
         WHERE o.outcome IN ('quarantined', 'duplicate', 'conflict')"""
-    )
-    counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
+        )
+    with phase("    counts"):
+        counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
     # Free this kind's working tables before the next kind (memory stays bounded).
     for stmt in (
         f"DROP VIEW int_{name}_typed",
@@ -228,8 +235,9 @@ def load(
     started = dt.datetime.now()
     sources: list[Source] = []
     try:
-        for f in files:
-            sources.append(reading.open_source(f, kinds, kind))
+        with phase("recognise files"):
+            for f in files:
+                sources.append(reading.open_source(f, kinds, kind))
     except FileError as e:
         raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
 
@@ -242,7 +250,9 @@ def load(
         shutil.copyfile(db, building)
     try:
         with tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
-            result = _run(building, Path(work), sources, kinds, as_of or started.date(), strict, started, progress)
+            result = _run(
+                building, Path(work), sources, kinds, kind, as_of or started.date(), strict, started, progress
+            )
         if strict and result.quarantined:
             raise LoadError(f"--strict: {result.quarantined} 行被隔离，未发布 (rows quarantined; nothing published)")
         os.replace(building, db)
@@ -250,6 +260,62 @@ def load(
         return result
     finally:
         building.unlink(missing_ok=True)
+
+
+PREFETCH = 4  # workbooks parsed ahead of staging at most (memory stays bounded)
+
+
+def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, batch_id: int) -> None:
+    """Stage every new file. Workbooks are parsed in two threads (calamine releases the GIL)
+    while CSV files go through DuckDB; a workbook is inserted as soon as it is ready."""
+    sheets = collections.deque(t for t in todo if t[0].kind is None)
+    others = collections.deque(t for t in todo if t[0].kind is not None)
+    inflight: collections.deque = collections.deque()
+    done = 0
+
+    def finish(src: Source, fr: FileResult, digest: str, fid: int, rows: int) -> None:
+        nonlocal done
+        fr.rows_read, fr.kind = rows, src.kind.name
+        con.execute(
+            "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [fid, src.path.name, str(src.path), digest, src.kind.name, src.path.stat().st_size, batch_id],
+        )
+        staged[fid] = (src, fr, digest)
+        done += 1
+        if progress:
+            progress(src.path.name, done, len(todo))
+
+    with ThreadPoolExecutor(2) as pool:
+
+        def fill() -> None:
+            while sheets and len(inflight) < PREFETCH:
+                item = sheets.popleft()
+                inflight.append((item, pool.submit(reading.read_spreadsheet, item[0].path, kinds, forced)))
+
+        fill()
+        while inflight or others:
+            if inflight and (inflight[0][1].done() or not others):
+                (src, fr, digest, fid), future = inflight.popleft()
+                try:
+                    src, data = future.result()
+                except FileError as e:
+                    raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
+                fill()
+                with phase(f"stage {src.path.name}"):
+                    rows = reading.insert_sheet(con, f"raw_{src.kind.name}", fid, data)
+                del data
+                finish(src, fr, digest, fid, rows)
+            else:
+                src, fr, digest, fid = others.popleft()
+                try:
+                    with phase(f"stage {src.path.name}"):
+                        rows = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
+                except duckdb.Error as e:
+                    raise LoadError(
+                        f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
+                        "本批次未发布任何数据 (nothing of this batch was published)"
+                    ) from e
+                finish(src, fr, digest, fid, rows)
 
 
 def _pid_alive(pid: str) -> bool:
@@ -263,7 +329,15 @@ def _pid_alive(pid: str) -> bool:
 
 
 def _run(
-    path: Path, work: Path, sources: list[Source], kinds, as_of: dt.date, strict: bool, started: dt.datetime, progress
+    path: Path,
+    work: Path,
+    sources: list[Source],
+    kinds,
+    forced: str | None,
+    as_of: dt.date,
+    strict: bool,
+    started: dt.datetime,
+    progress,
 ) -> BatchResult:
     con = duckdb.connect(str(path))
     try:
@@ -294,39 +368,25 @@ def _run(
         result = BatchResult(batch_id)
 
         known = {
-            h: (fid, n)
-            for fid, h, n in con.execute("SELECT file_id, content_hash, file_name FROM load_files").fetchall()
+            h: (fid, k) for fid, h, k in con.execute("SELECT file_id, content_hash, kind FROM load_files").fetchall()
         }
         next_id = scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM load_files")
         staged: dict[int, tuple[Source, FileResult, str]] = {}
+        todo: list[tuple[Source, FileResult, str, int]] = []
         seen: set[str] = set()
-        for i, src in enumerate(sources):
-            digest = file_hash(src.path)
-            fr = FileResult(src.path.name, src.kind.name)
+        for src in sources:
+            with phase(f"hash {src.path.name}"):
+                digest = file_hash(src.path)
+            fr = FileResult(src.path.name, src.kind.name if src.kind else "")
             result.files.append(fr)
             if digest in known or digest in seen:
-                fr.status = "unchanged"
+                fr.kind = fr.kind or (known[digest][1] if digest in known else "")
                 _record_unchanged(con, fr, known.get(digest, (None, None))[0], digest, batch_id)
                 continue
             seen.add(digest)
-            fid = next_id
+            todo.append((src, fr, digest, next_id))  # file ids follow the order files were given
             next_id += 1
-            if progress:
-                progress(src.path.name, i + 1, len(sources))
-            try:
-                with phase(f"stage {src.path.name}"):
-                    fr.rows_read = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
-            except duckdb.Error as e:
-                raise LoadError(
-                    f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
-                    "本批次未发布任何数据 (nothing of this batch was published)"
-                ) from e
-            con.execute(
-                "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [fid, src.path.name, str(src.path), digest, src.kind.name, src.path.stat().st_size, batch_id],
-            )
-            staged[fid] = (src, fr, digest)
-
+        _stage_all(con, todo, kinds, forced, work, staged, progress, batch_id)
         _sql(con, "staging/stg_id_numbers.sql")
         counts = []
         for name in ORDER:
@@ -377,7 +437,8 @@ def _run(
             "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [batch_id, started, dt.datetime.now(), as_of, strict, len(sources), result.released, result.superseded],
         )
-        con.execute("CHECKPOINT")
+        with phase("checkpoint"):
+            con.execute("CHECKPOINT")
         return result
     finally:
         con.close()
@@ -385,6 +446,7 @@ def _run(
 
 def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_id: int) -> None:
     """A file loaded before: nothing changes; the ledger says so with the file's counts."""
+    fr.status = "unchanged"
     if fid is None:  # the same content twice in this batch
         fr.status = "unchanged"
         return

@@ -29,6 +29,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str):
     return con.execute(sql).fetchall()[0][0]
 
 
+SPREADSHEETS = (".xlsx", ".xls", ".xlsm")
 HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many
 CHUNK = 1 << 24
 
@@ -40,12 +41,11 @@ class FileError(Exception):
 @dataclass
 class Source:
     path: Path
-    kind: Kind
+    kind: Kind | None  # None: a spreadsheet not read yet
     fields: dict[int, str]  # column position → field
     header_row: int  # as a user sees it (1-based)
     encoding: str | None = None
     width: int = 0  # columns in the header row (CSV)
-    sheet: str | None = None  # spreadsheet: the sheet holding the data
     features: list[dict] | None = None  # geojson
 
 
@@ -106,19 +106,10 @@ def open_source(path: Path, kinds: dict[str, Kind], forced: str | None = None) -
     try:
         if suffix == ".geojson":
             return _open_geojson(path, kinds, forced)
-        if suffix in (".xlsx", ".xls", ".xlsm"):
-            wb = CalamineWorkbook.from_path(str(path))
-            errors = []
-            for sheet in wb.sheet_names:
-                # Only the top of the sheet now: the rows are read when the file is staged.
-                head = list(itertools.islice(wb.get_sheet_by_name(sheet).iter_rows(), HEADER_SEARCH_ROWS))
-                try:
-                    i, rec = _find_header(head, kinds, forced, f"{name}[{sheet}]")
-                except FileError as e:
-                    errors.append(str(e))
-                    continue
-                return Source(path, rec.kind, rec.fields, i + 1, sheet=sheet)
-            raise FileError(errors[0] if errors else f"{name}: 没有工作表 (no sheets)")
+        if suffix in SPREADSHEETS:
+            if not path.is_file() or path.stat().st_size == 0:
+                raise FileError(f"{name}: 文件为空 (the file is empty)")
+            return Source(path, None, {}, 0)  # recognised when read: read_spreadsheet()
         if suffix in (".csv", ".txt"):
             encoding = detect_encoding(path)
             with path.open("r", encoding=encoding, newline="") as f:
@@ -169,26 +160,6 @@ def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str,
     if src.features is not None:
         return _stage_geojson(con, src, file_id, table)
     fields = src.fields
-    if src.sheet is not None:
-        rows = CalamineWorkbook.from_path(str(src.path)).get_sheet_by_name(src.sheet).to_python(skip_empty_area=False)
-        data_rows = [
-            (n, r)
-            for n, r in enumerate(rows[src.header_row :], start=src.header_row + 1)
-            if any(c not in (None, "") for c in r)
-        ]
-        del rows
-        cols = {
-            "_file_id": pa.array([file_id] * len(data_rows), pa.int32()),
-            "_row": pa.array([n for n, _ in data_rows], pa.int32()),
-        }
-        for pos, f in fields.items():
-            cols[f] = pa.array([cell_text(r[pos]) if pos < len(r) else None for _, r in data_rows], pa.string())
-        arrow = pa.table(cols)
-        con.register("_sheet", arrow)
-        names = ", ".join(cols)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _sheet")
-        con.unregister("_sheet")
-        return len(data_rows)
     path = src.path
     if src.encoding not in ("utf-8", "utf-8-sig"):
         path = workdir / f"transcoded_{file_id}.csv"
@@ -204,6 +175,54 @@ def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str,
         [str(path), names],
     )
     return scalar(con, f"SELECT count(*) FROM {table}") - before
+
+
+def read_spreadsheet(path: Path, kinds: dict[str, Kind], forced: str | None = None) -> tuple[Source, pa.Table]:
+    """Parse a workbook once: find the sheet and header row of a known kind, and return its
+    data rows as an Arrow table of text (_row, fields). calamine parses without the GIL, so
+    workbooks can be read in threads while DuckDB works."""
+    name = path.name
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        errors = []
+        for sheet_name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(sheet_name)
+            head = list(itertools.islice(sheet.iter_rows(), HEADER_SEARCH_ROWS))
+            try:
+                i, rec = _find_header(head, kinds, forced, f"{name}[{sheet_name}]")
+            except FileError as e:
+                errors.append(str(e))
+                continue
+            rows = sheet.to_python(skip_empty_area=False)[i + 1 :]
+            del sheet
+            first = i + 2  # the row number a user sees of the first data row
+            keep = [n for n, r in enumerate(rows) if any(c is not None and c != "" for c in r)]
+            rows = [rows[n] for n in keep]
+            width = max(rec.fields) + 1
+            columns = (
+                list(zip(*[r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in rows], strict=True))
+                if rows
+                else [()] * width
+            )
+            table = {"_row": pa.array([first + n for n in keep], pa.int32())}
+            for pos, f in rec.fields.items():
+                # Most cells are text: skip the call for them.
+                table[f] = pa.array([v if v.__class__ is str else cell_text(v) for v in columns[pos]], pa.string())
+            return Source(path, rec.kind, rec.fields, i + 1), pa.table(table)
+        raise FileError(errors[0] if errors else f"{name}: 没有工作表 (no sheets)")
+    except FileError:
+        raise
+    except Exception as e:
+        raise FileError(f"{name}: 文件无法读取 (unreadable file): {type(e).__name__}: {e}") from e
+
+
+def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data: pa.Table) -> int:
+    """Stage a workbook's rows (from read_spreadsheet) into `table`."""
+    con.register("_sheet", data)
+    names = ", ".join(data.column_names)
+    con.execute(f"INSERT INTO {table} (_file_id, {names}) SELECT {file_id}, {names} FROM _sheet")
+    con.unregister("_sheet")
+    return data.num_rows
 
 
 def _stage_geojson(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str) -> int:
