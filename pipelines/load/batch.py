@@ -112,8 +112,15 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
     text = (SQL / rel).read_text(encoding="utf-8")
+    # PBI_LOAD_EXPLAIN=int_outcome.sql:services writes that statement's profile to the temp folder.
+    explain = os.environ.get("PBI_LOAD_EXPLAIN", "\0") in f"{rel}:{fmt.get('kind', '')}"
+    if explain:
+        out = Path(tempfile.gettempdir()) / f"pbi-explain-{rel.replace('/', '_')}-{fmt.get('kind', '')}.txt"
+        con.execute(f"SET enable_profiling = 'query_tree_optimizer'; SET profiling_output = '{out}'")
     with phase(f"  {rel}"):
         con.execute(text.format(**fmt) if fmt else text)
+    if explain:
+        con.execute("SET enable_profiling = 'no_output'")
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
@@ -169,8 +176,8 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
         mart=mart,
         key=keys,
         content=", ".join(content),
-        key_match_kc=match("k", "c"),
-        key_match_mc=match("m", "c"),
+        key_match_kr=match("k", "r"),
+        key_match_mr=match("m", "r"),
     )
     out = f"int_{name}_outcome"
     with phase("    delete changed"):
@@ -265,11 +272,21 @@ def load(
 PREFETCH = 4  # workbooks parsed ahead of staging at most (memory stays bounded)
 
 
+def _prepare(src: Source, kinds, forced, work: Path, fid: int):
+    """The slow, GIL-free-or-Python part of reading a file, done ahead in a thread:
+    parse a workbook to Arrow, or transcode a GB18030 CSV to UTF-8."""
+    if src.kind is None:
+        return reading.read_spreadsheet(src.path, kinds, forced)
+    utf8 = work / f"transcoded_{fid}.csv"
+    reading.transcode(src.path, src.encoding, utf8)
+    return src, utf8
+
+
 def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, batch_id: int) -> None:
-    """Stage every new file. Workbooks are parsed in two threads (calamine releases the GIL)
-    while CSV files go through DuckDB; a workbook is inserted as soon as it is ready."""
-    sheets = collections.deque(t for t in todo if t[0].kind is None)
-    others = collections.deque(t for t in todo if t[0].kind is not None)
+    """Stage every new file. Workbooks are parsed and GB18030 files transcoded in two threads
+    (calamine and DuckDB release the GIL) while DuckDB stages the files that are ready."""
+    slow = collections.deque(t for t in todo if t[0].kind is None or t[0].encoding not in (None, "utf-8", "utf-8-sig"))
+    ready = collections.deque(t for t in todo if t not in slow)
     inflight: collections.deque = collections.deque()
     done = 0
 
@@ -285,37 +302,44 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
         if progress:
             progress(src.path.name, done, len(todo))
 
+    def stage_csv(src: Source, fid: int, path: Path | None = None) -> int:
+        try:
+            with phase(f"stage {src.path.name}"):
+                return reading.stage(con, src, fid, f"raw_{src.kind.name}", work, path)
+        except duckdb.Error as e:
+            raise LoadError(
+                f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
+                "本批次未发布任何数据 (nothing of this batch was published)"
+            ) from e
+
     with ThreadPoolExecutor(2) as pool:
 
         def fill() -> None:
-            while sheets and len(inflight) < PREFETCH:
-                item = sheets.popleft()
-                inflight.append((item, pool.submit(reading.read_spreadsheet, item[0].path, kinds, forced)))
+            while slow and len(inflight) < PREFETCH:
+                item = slow.popleft()
+                inflight.append((item, pool.submit(_prepare, item[0], kinds, forced, work, item[3])))
 
         fill()
-        while inflight or others:
-            if inflight and (inflight[0][1].done() or not others):
+        while inflight or ready:
+            if inflight and (inflight[0][1].done() or not ready):
                 (src, fr, digest, fid), future = inflight.popleft()
                 try:
-                    src, data = future.result()
+                    prepared = future.result()
                 except FileError as e:
                     raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
                 fill()
-                with phase(f"stage {src.path.name}"):
-                    rows = reading.insert_sheet(con, f"raw_{src.kind.name}", fid, data)
-                del data
+                if isinstance(prepared[1], Path):  # a transcoded CSV
+                    rows = stage_csv(src, fid, prepared[1])
+                    prepared[1].unlink()
+                else:
+                    src, data = prepared
+                    with phase(f"stage {src.path.name}"):
+                        rows = reading.insert_sheet(con, f"raw_{src.kind.name}", fid, data)
+                    del data, prepared
                 finish(src, fr, digest, fid, rows)
             else:
-                src, fr, digest, fid = others.popleft()
-                try:
-                    with phase(f"stage {src.path.name}"):
-                        rows = reading.stage(con, src, fid, f"raw_{src.kind.name}", work)
-                except duckdb.Error as e:
-                    raise LoadError(
-                        f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
-                        "本批次未发布任何数据 (nothing of this batch was published)"
-                    ) from e
-                finish(src, fr, digest, fid, rows)
+                src, fr, digest, fid = ready.popleft()
+                finish(src, fr, digest, fid, stage_csv(src, fid))
 
 
 def _pid_alive(pid: str) -> bool:

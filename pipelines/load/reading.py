@@ -155,13 +155,16 @@ def cell_text(v: object) -> str | None:
     return str(v)
 
 
-def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, workdir: Path) -> int:
-    """Insert the file's rows into `table` (_file_id, _row, fields as VARCHAR); returns rows read."""
+def stage(
+    con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, workdir: Path, utf8: Path | None = None
+) -> int:
+    """Insert a CSV or GeoJSON file's rows into `table` (_file_id, _row, fields as VARCHAR);
+    returns rows read. `utf8`: the file already transcoded to UTF-8."""
     if src.features is not None:
         return _stage_geojson(con, src, file_id, table)
     fields = src.fields
-    path = src.path
-    if src.encoding not in ("utf-8", "utf-8-sig"):
+    path = utf8 or src.path
+    if utf8 is None and src.encoding not in ("utf-8", "utf-8-sig"):
         path = workdir / f"transcoded_{file_id}.csv"
         transcode(src.path, src.encoding, path)
     names = [f"c{i}" for i in range(src.width)]

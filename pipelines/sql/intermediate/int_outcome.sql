@@ -19,26 +19,27 @@ WITH rows AS MATERIALIZED (
     SELECT r._file_id, r._row FROM retried r
     JOIN (SELECT DISTINCT {key} FROM rows WHERE NOT _retry AND _fail IS NULL
           AND ({key}) IN (SELECT ({key}) FROM retried)) f USING ({key})
-), classified AS (
-    SELECT r.*, d._first_row,
-        CASE WHEN r._fail IS NOT NULL THEN 'quarantined'
-             WHEN d._first_row IS NOT NULL AND r._row <> d._first_row THEN 'duplicate'
-             WHEN s._row IS NOT NULL THEN 'superseded' END AS _pre
-    FROM rows r
-    LEFT JOIN dup_groups d ON r._fail IS NULL AND d._file_id = r._file_id AND d._content = r._content
-    LEFT JOIN superseded s ON s._file_id = r._file_id AND s._row = r._row
 ), key_groups AS (
+    -- keys seen more than once among the rows that passed (duplicates do not change the
+    -- verdict: same content, later position); superseded retries take no part
     SELECT {key}, min(_content) <> max(_content) AS _conflict,
         min((_file_id::BIGINT << 32) + _row) AS _first
-    FROM classified WHERE _pre IS NULL GROUP BY ALL HAVING count(*) > 1
+    FROM rows r
+    WHERE _fail IS NULL AND NOT (_retry AND EXISTS (SELECT 1 FROM superseded s WHERE s._file_id = r._file_id
+                                                                                 AND s._row = r._row))
+    GROUP BY ALL HAVING count(*) > 1
 )
-SELECT c.* EXCLUDE (_pre),
-    coalesce(c._pre, CASE
-        WHEN k._conflict THEN 'conflict'
-        WHEN k._first IS NOT NULL AND (c._file_id::BIGINT << 32) + c._row <> k._first THEN 'repeat'
-        WHEN m._content IS NULL THEN 'new'
-        WHEN m._content = c._content THEN 'unchanged'
-        ELSE 'changed' END) AS outcome
-FROM classified c
-LEFT JOIN key_groups k ON c._pre IS NULL AND {key_match_kc}
-LEFT JOIN {mart} m ON c._pre IS NULL AND {key_match_mc};
+SELECT r.*, d._first_row,
+    CASE WHEN r._fail IS NOT NULL THEN 'quarantined'
+         WHEN d._first_row IS NOT NULL AND r._row <> d._first_row THEN 'duplicate'
+         WHEN s._row IS NOT NULL THEN 'superseded'
+         WHEN k._conflict THEN 'conflict'
+         WHEN k._first IS NOT NULL AND (r._file_id::BIGINT << 32) + r._row <> k._first THEN 'repeat'
+         WHEN m._content IS NULL THEN 'new'
+         WHEN m._content = r._content THEN 'unchanged'
+         ELSE 'changed' END AS outcome
+FROM rows r
+LEFT JOIN dup_groups d ON r._fail IS NULL AND d._file_id = r._file_id AND d._content = r._content
+LEFT JOIN superseded s ON s._file_id = r._file_id AND s._row = r._row
+LEFT JOIN key_groups k ON r._fail IS NULL AND {key_match_kr}
+LEFT JOIN {mart} m ON r._fail IS NULL AND {key_match_mr};
