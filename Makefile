@@ -6,8 +6,10 @@ DEMO_DIR := data/raw/demo
 DEMO_SEED ?= 42
 PORT ?= 8501
 SCALE ?= city
+RAW ?= $(DEMO_DIR)
+DB ?= data/warehouse/pbi.duckdb
 
-.PHONY: run test lint format bench bench-synth demo install dev clean
+.PHONY: run load test lint format bench bench-synth demo install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required"; exit 1; }
@@ -31,9 +33,14 @@ demo: install
 		$(BIN)/python -m pipelines synth --scale small --seed $(DEMO_SEED) --out $(DEMO_DIR); \
 	else echo "demo data present in $(DEMO_DIR)"; fi
 
-# Venv, install, demo data, (load, compute — once the loader and engine exist), dashboard.
+# Load RAW (the demo data by default) into the published database DB.
+load: demo
+	$(BIN)/python -m pipelines load $(RAW) --db $(DB)
+
+# Venv, install, demo data, load (if nothing is published yet), (compute: issue #4), dashboard.
 run: demo
-	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; else echo "published database present: $(DB) (make load to reload)"; fi
+	PBI_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: dev
 	$(BIN)/python -m pytest
