@@ -150,3 +150,20 @@ def test_forced_kind_and_user_aliases(tmp_path, monkeypatch):
     )
     load([f], tmp_path / "x.duckdb", kind="grids")
     assert _q(tmp_path / "x.duckdb", "SELECT grid_id, households FROM grids") == [("G9", 10)]
+
+
+def test_roster_conflict_shows_the_masked_id(folder, tmp_path):
+    db = tmp_path / "c.duckdb"
+    load([folder / "grids.csv"], db)
+    header = "姓名,公民身份号码,人员类别,党员类型,所在网格编码,党籍状态,数据日期\n"
+    (tmp_path / "a.csv").write_text(header + f"张三,{ID_A},正式党员,社区党员,G001,正常,2025-06-30\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(header + f"张三,{ID_A},正式党员,社区党员,G002,正常,2025-06-30\n", encoding="utf-8")
+    load([tmp_path / "a.csv", tmp_path / "b.csv"], db)
+    masked = ID_A[:6] + "********" + ID_A[-4:]
+    rows = _q(db, "SELECT header, value, rule, reason FROM quarantine ORDER BY file_id")
+    assert [r[:3] for r in rows] == [("公民身份号码", masked, "key_conflict")] * 2
+    assert (
+        rows[0][3]
+        == f"同一批次中“公民身份号码” {masked} 出现多次且内容不同 (key repeated in the batch with different content)"
+    )
+    assert _q(db, "SELECT count(*) FROM members") == [(0,)]

@@ -35,6 +35,9 @@ ORDER = ["grids", "geometry", "orgs", "members", "services", "demands", "meeting
 MART = {"geometry": "grid_geometry"}
 # Keys in the marts where they differ from the contract's (the ID number is stored as its hash).
 MART_KEY = {"geometry": ("grid_id",), "members": ("as_of", "member_key")}
+# What a key conflict shows: (field for the header, column for the value). A roster's key
+# is a hash; the user recognises the masked ID number.
+CONFLICT_SHOWS = {"members": ("id_number", "id_masked")}
 KNOWN_AFTER = {"grids": "int_known_grids", "orgs": "int_known_orgs", "members": "int_known_members"}
 GEOMETRY_FIELDS = ["grid_id", "geometry", "geom_type", "geom_ok"]
 
@@ -180,37 +183,24 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
         key_match_mr=match("m", "r"),
     )
     out = f"int_{name}_outcome"
-    with phase("    delete changed"):
-        con.execute(f"DELETE FROM {mart} USING {out} o WHERE {match(mart, 'o')} AND o.outcome = 'changed'")
-    cols = ", ".join(content)
-    with phase("    insert mart"):
-        con.execute(f"""INSERT INTO {mart} ({cols}, _content, _batch_id, _file_id, _row)
-            SELECT {cols}, _content, {batch_id}, _file_id, _row FROM {out} WHERE outcome IN ('new', 'changed')""")
-    # Quarantine: every retried row is re-decided; failing rows (old and new) are (re)recorded.
-    con.execute(f"DELETE FROM quarantine WHERE kind = '{name}' AND rule <> 'duplicate_row'")
-    with phase("    quarantine"):
-        con.execute(
-            f"""INSERT INTO quarantine
-        SELECT o._file_id, o._row, '{name}',
-            CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END,
-            CASE o.outcome WHEN 'duplicate' THEN '整行' ELSE h.header END,
-            CASE o.outcome WHEN 'duplicate' THEN CAST(o._first_row AS VARCHAR)
-                 WHEN 'conflict' THEN CAST(o.{key[-1]} AS VARCHAR) ELSE o._fail.value END,
-            r.rule,
-            replace(replace(r.zh, '{{header}}', coalesce(h.header, '')), '{{value}}',
-                coalesce(CASE o.outcome WHEN 'duplicate' THEN CAST(o._first_row AS VARCHAR)
-                              WHEN 'conflict' THEN CAST(o.{key[-1]} AS VARCHAR) ELSE o._fail.value END, ''))
-                || ' (' || r.en || ')',
-            to_json(s) , coalesce(q.first_batch, {batch_id}), {batch_id}
-        FROM {out} o
-        JOIN (SELECT * EXCLUDE (_retry) FROM stg_{name}) s ON s._file_id = o._file_id AND s._row = o._row
-        JOIN rule_reasons r ON r.rule = CASE o.outcome WHEN 'quarantined' THEN o._fail.rule
-                                             WHEN 'duplicate' THEN 'duplicate_row' ELSE 'key_conflict' END
-        LEFT JOIN field_headers h ON h.kind = '{name}'
-            AND h.field = CASE o.outcome WHEN 'quarantined' THEN o._fail.field WHEN 'conflict' THEN '{key[-1]}' END
-        LEFT JOIN quarantine_before q ON q.file_id = o._file_id AND q.row = o._row
-        WHERE o.outcome IN ('quarantined', 'duplicate', 'conflict')"""
-        )
+    _sql(
+        con,
+        "marts/upsert.sql",
+        kind=name,
+        mart=mart,
+        columns=", ".join(content),
+        batch_id=str(batch_id),
+        key_match_mo=match(mart, "o"),
+    )
+    conflict_field, conflict_value = CONFLICT_SHOWS.get(name, (key[-1], key[-1]))
+    _sql(
+        con,
+        "marts/quarantine_upsert.sql",
+        kind=name,
+        batch_id=str(batch_id),
+        conflict_field=conflict_field,
+        conflict_value=conflict_value,
+    )
     with phase("    counts"):
         counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
     # Free this kind's working tables before the next kind (memory stays bounded).
