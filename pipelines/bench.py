@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,7 @@ Measured {dt.date.today().isoformat()} on {machine()}.
 
 
 # Issue #3's targets for the loader.
+REPEATS = {"city": 2}  # province runs once: it takes minutes
 LOAD_TARGETS = {"city": {"ratio": 1.5, "rss_gb": 2.0}, "province": {"ratio": None, "rss_gb": 4.0}}
 
 
@@ -123,22 +125,31 @@ def bench_load(scale: str, seed: int) -> dict:
     work = ROOT / "data" / "bench" / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    base_wall, base_rss, _ = run_measured(
-        [sys.executable, "-m", "pipelines.bench_baseline", str(data), str(work / "baseline.duckdb")]
+    repeat = REPEATS.get(scale, 1)
+    # Best of `repeat` runs each: this machine's speed drifts between runs (shared VM).
+    baseline = min(
+        run_measured([sys.executable, "-m", "pipelines.bench_baseline", str(data), str(work / f"baseline-{i}.duckdb")])
+        for i in range(repeat)
     )
-    load_wall, load_rss, _ = run_measured(
-        [sys.executable, "-m", "pipelines", "load", str(data), "--db", str(work / "pbi.duckdb")], quiet=True
-    )
+    loads = []
+    for i in range(repeat):
+        db = work / f"pbi-{i}.duckdb"
+        loads.append(run_measured([sys.executable, "-m", "pipelines", "load", str(data), "--db", str(db)], quiet=True))
+    base_wall, base_rss, _ = baseline
+    load_wall, load_rss, _ = min(loads)
+    load_rss = max(r for _, r, _ in loads)  # memory: the worst run
+    with duckdb.connect(str(work / "pbi-0.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT sum(rows_read) FROM load_ledger").fetchall()[0][0]
     ratio = load_wall / base_wall
     target = LOAD_TARGETS.get(scale, {})
-    rows = sum(json.loads((data / "_generator" / "summary.json").read_text(encoding="utf-8"))["counts"].values())
     size = sum(p.stat().st_size for p in data.rglob("*") if p.is_file() and "_generator" not in p.parts)
     verdict_ratio = "—" if not target.get("ratio") else ("met" if ratio <= target["ratio"] else "**missed**")
     verdict_rss = "met" if load_rss / 1e9 <= target.get("rss_gb", 1e9) else "**missed**"
     body = f"""## Loader — `{scale}`
 
 Measured {dt.date.today().isoformat()} on {machine()}; {rows:,} rows in {size / 1e9:.2f} GB of exports
-(`data/bench/{scale}`, seed {seed}, cached). Both steps run as fresh processes in the same `make bench` run.
+(`data/bench/{scale}`, seed {seed}, cached). Both steps run as fresh processes in the same `make bench` run,
+best of {repeat} (peak memory: the worst run).
 
 | step | wall time | peak RSS (largest process) |
 |---|---|---|
