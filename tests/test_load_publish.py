@@ -96,3 +96,22 @@ def test_reader_keeps_working_during_a_load_and_sees_new_data_after_reopening(pu
     assert reader.execute("SELECT count(*) FROM services").fetchall()[0][0] == old  # its snapshot
     reader.close()
     assert _counts(published)[2] > 50_000  # reopened: the new data
+
+
+def test_concurrent_writers_do_not_lose_each_others_work(tmp_path):
+    """Two loads at once into one database: the lock makes the second wait, so both land."""
+    header = "网格编码,网格名称,所属社区,所属街道,所属区县,户数\n"
+    files = []
+    for part in ("A", "B"):
+        f = tmp_path / f"grids_{part}.csv"
+        f.write_text(
+            header + "".join(f"{part}{i:04d},{part}{i}号网格,甲社区,乙街道,丙区,100\n" for i in range(3000)),
+            encoding="utf-8",
+        )
+        files.append(f)
+    db = tmp_path / "pbi.duckdb"
+    procs = [_start_load([f], db) for f in files]
+    assert [p.wait() for p in procs] == [0, 0]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM grids").fetchall()[0][0] == 6000
+        assert con.execute("SELECT count(*) FROM load_batches").fetchall()[0][0] == 2

@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import pandas as pd
 
 from pipelines.load import contract, reading, secret
 from pipelines.load.reading import FileError, Source
+from pipelines.publish import publishing
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
 REASONS = Path(__file__).resolve().parent.parent / "config" / "reasons.toml"
@@ -238,25 +238,12 @@ def load(
     except FileError as e:
         raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
 
-    db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in db.parent.glob(f".{db.name}.building-*"):
-        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):
-            stale.unlink(missing_ok=True)
-    building = db.parent / f".{db.name}.building-{os.getpid()}"
-    if db.exists():
-        shutil.copyfile(db, building)
-    try:
-        with tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
-            result = _run(
-                building, Path(work), sources, kinds, kind, as_of or started.date(), strict, started, progress
-            )
+    with publishing(db) as building, tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
+        result = _run(building, Path(work), sources, kinds, kind, as_of or started.date(), strict, started, progress)
         if strict and result.quarantined:
             raise LoadError(f"--strict: {result.quarantined} 行被隔离，未发布 (rows quarantined; nothing published)")
-        os.replace(building, db)
-        result.published = True
-        return result
-    finally:
-        building.unlink(missing_ok=True)
+    result.published = True
+    return result
 
 
 PREFETCH = 4  # workbooks parsed ahead of staging at most (memory stays bounded)
@@ -330,16 +317,6 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
             else:
                 src, fr, digest, fid = ready.popleft()
                 finish(src, fr, digest, fid, stage_csv(src, fid))
-
-
-def _pid_alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-        return True
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
 
 
 def _run(
