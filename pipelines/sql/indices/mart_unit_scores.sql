@@ -1,0 +1,45 @@
+-- Per period, level and unit: the four scores, the grade (分类定级, with the cap rule), the
+-- rank of each score within the level (ties share the lowest rank: 1, 2, 2, 4; missing
+-- scores are not ranked) and within the peer class, the composite rank's change against the
+-- previous period, red/black list and yellow card. {grade_case}, {grade_order} etc. come
+-- from the methodology.
+CREATE OR REPLACE TEMP TABLE mart_unit_scores_new AS
+WITH graded AS (
+    SELECT *, {grade_case} AS raw_grade FROM int_index_scores
+), capped AS (
+    SELECT *,
+        CASE WHEN satisfaction < {cap_below} AND {grade_order}(raw_grade) < {grade_order}({cap_grade})
+             THEN {cap_grade} ELSE raw_grade END AS grade
+    FROM graded
+), ranked AS (
+    SELECT *,
+        CASE WHEN fortress IS NOT NULL THEN rank() OVER (PARTITION BY period, level, fortress IS NULL
+                                                         ORDER BY fortress DESC) END AS fortress_rank,
+        CASE WHEN vanguard IS NOT NULL THEN rank() OVER (PARTITION BY period, level, vanguard IS NULL
+                                                         ORDER BY vanguard DESC) END AS vanguard_rank,
+        CASE WHEN service IS NOT NULL THEN rank() OVER (PARTITION BY period, level, service IS NULL
+                                                        ORDER BY service DESC) END AS service_rank,
+        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
+                                                          ORDER BY composite DESC) END AS composite_rank,
+        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
+                                                          ORDER BY composite ASC) END AS composite_rank_from_bottom,
+        CASE WHEN composite IS NOT NULL AND peer_class IS NOT NULL THEN rank() OVER (
+            PARTITION BY period, level, peer_class, composite IS NULL ORDER BY composite DESC) END AS peer_rank,
+        count(composite) OVER (PARTITION BY period, level) AS ranked_units
+    FROM capped
+), previous AS (
+    SELECT r.*,
+        lag(composite_rank) OVER w AS prev_rank, lag(composite) OVER w AS prev_composite, lag(grade) OVER w AS prev_grade
+    FROM ranked r
+    WINDOW w AS (PARTITION BY level, unit_id ORDER BY period)
+)
+SELECT period, level, unit_id, unit_name, peer_class, fortress, vanguard, service, composite, satisfaction,
+    CASE WHEN composite IS NOT NULL THEN grade END AS grade,
+    fortress_rank, vanguard_rank, service_rank, composite_rank, peer_rank, ranked_units,
+    prev_rank - composite_rank AS rank_change,
+    CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units) THEN '红榜'
+         WHEN ranked_units >= {min_units} AND composite_rank_from_bottom <= ceil({black_share} * ranked_units)
+             THEN '黑榜' END AS list,
+    composite IS NOT NULL AND ((prev_composite - composite) >= {yellow_drop}
+        OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})) AS yellow_card
+FROM previous;
