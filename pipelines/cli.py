@@ -43,11 +43,54 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compute(args: argparse.Namespace) -> int:
+    from pipelines.engine import methodology
+    from pipelines.engine.compute import compute
+
+    if not Path(args.db).exists():
+        raise SystemExit(f"{args.db}: 数据库不存在，请先加载数据 (no such database: load data first)")
+    try:
+        m = methodology.load(Path(args.config)) if args.config else methodology.load()
+    except methodology.MethodologyError as e:
+        raise SystemExit(f"方法配置有误 (methodology file refused): {e}") from e
+    run_id = compute(Path(args.db), m)
+    print(f"计算完成 (computed): run {run_id}, methodology {m.version} ({m.sha256[:12]})")
+    return 0
+
+
+SCORE_COLUMNS = (
+    "period, level, unit_id, unit_name, fortress, vanguard, service, composite, grade, fortress_rank, "
+    "vanguard_rank, service_rank, composite_rank, rank_change, list, yellow_card, rank_q05, rank_q95"
+)
+
+
 def _export(args: argparse.Namespace) -> int:
+    import duckdb
+
     from pipelines.load.batch import quarantine_frame
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
+    if args.what in ("scores", "members"):
+        where, params = ["run_id = (SELECT max(run_id) FROM runs)"], []
+        if args.period:
+            where.append("period = ?")
+            params.append(args.period)
+        if args.what == "scores" and args.level:
+            where.append("level = ?")
+            params.append(args.level)
+        columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
+        table = "unit_scores" if args.what == "scores" else "member_scores"
+        order = "period, level, composite_rank NULLS LAST, unit_id" if args.what == "scores" else "period, member_key"
+        with duckdb.connect(args.db, read_only=True) as con:
+            frame = con.execute(
+                f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}", params
+            ).df()
+        if args.what == "scores":
+            frame["list"] = frame["list"].fillna("")
+        frame.to_csv(args.out, index=False, encoding="utf-8-sig")
+        print(f"{len(frame):,} 行已导出到 {args.out} (rows exported)")
+        return 0
     if args.what == "quarantine":
         frame = quarantine_frame(Path(args.db))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -89,8 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--strict", action="store_true", help="fail (and publish nothing) if any row is quarantined")
     load.set_defaults(func=_load)
 
+    compute = sub.add_parser("compute", help="compute indices for all periods and levels (a new run)")
+    compute.add_argument("--db", default=str(DEFAULT_DB))
+    compute.add_argument("--config", help="methodology file (default: pipelines/config/methodology-v1.toml)")
+    compute.set_defaults(func=_compute)
+
     export = sub.add_parser("export", help="export tables as CSV")
-    export.add_argument("what", choices=["quarantine"])
+    export.add_argument("what", choices=["quarantine", "scores", "members"])
+    export.add_argument("--level", choices=["grid", "community", "street", "district", "city"])
+    export.add_argument("--period", help="e.g. 2025Q4")
     export.add_argument("--db", default=str(DEFAULT_DB))
     export.add_argument("--out", required=True)
     export.set_defaults(func=_export)

@@ -42,7 +42,9 @@ def _q(text: str) -> str:
 def mart_parameters(m: Methodology) -> dict[str, str]:
     c = m.config
     grades = c["grades"]
-    grade_case = "CASE " + " ".join(f"WHEN composite >= {float(g['min'])!r} THEN {_q(g['name'])}" for g in grades[:-1])
+    grade_case = "CASE WHEN composite IS NULL THEN NULL " + " ".join(
+        f"WHEN composite >= {float(g['min'])!r} THEN {_q(g['name'])}" for g in grades[:-1]
+    )
     grade_case += f" ELSE {_q(grades[-1]['name'])} END"
     return {
         "grade_case": grade_case,
