@@ -40,6 +40,6 @@ SELECT period, level, unit_id, unit_name, peer_class, fortress, vanguard, servic
     CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units) THEN '红榜'
          WHEN ranked_units >= {min_units} AND composite_rank_from_bottom <= ceil({black_share} * ranked_units)
              THEN '黑榜' END AS list,
-    composite IS NOT NULL AND ((prev_composite - composite) >= {yellow_drop}
-        OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})) AS yellow_card
+    coalesce(composite IS NOT NULL AND ((prev_composite - composite) >= {yellow_drop}
+        OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})), false) AS yellow_card
 FROM previous;
