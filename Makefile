@@ -9,7 +9,7 @@ SCALE ?= city
 RAW ?= $(DEMO_DIR)
 DB ?= data/warehouse/pbi.duckdb
 
-.PHONY: run load test lint format bench bench-synth demo install dev clean
+.PHONY: run load compute test lint format bench bench-synth demo install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required"; exit 1; }
@@ -33,11 +33,15 @@ demo: install
 		$(BIN)/python -m pipelines synth --scale small --seed $(DEMO_SEED) --out $(DEMO_DIR); \
 	else echo "demo data present in $(DEMO_DIR)"; fi
 
-# Load RAW (the demo data by default) into the published database DB.
+# Load RAW (the demo data by default) into the published database DB, then compute the indices.
 load: demo
 	$(BIN)/python -m pipelines load $(RAW) --db $(DB)
+	$(BIN)/python -m pipelines compute --db $(DB)
 
-# Venv, install, demo data, load (if nothing is published yet), (compute: issue #4), dashboard.
+compute: install
+	$(BIN)/python -m pipelines compute --db $(DB)
+
+# Venv, install, demo data, load and compute (if nothing is published yet), dashboard.
 run: demo
 	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; else echo "published database present: $(DB) (make load to reload)"; fi
 	PBI_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
