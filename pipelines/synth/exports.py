@@ -36,6 +36,15 @@ def _text(values) -> np.ndarray:
     return out
 
 
+def _category_and_text(part: pd.DataFrame, categories: list[str], texts: dict[str, list[str]]):
+    """Category names and a description from that category's templates, for each record."""
+    cats = np.asarray(categories, dtype=object)[part["category"].to_numpy()]
+    text = np.array(
+        [texts[c][t % len(texts[c])] for c, t in zip(cats, part["text"].to_numpy(), strict=True)], dtype=object
+    )
+    return cats, text
+
+
 def grids_csv(grids: pd.DataFrame, inj: Injector, out: Path) -> str:
     frame = pd.DataFrame(
         {
@@ -192,14 +201,7 @@ def services_file(
     dates = calendar.date_table(fmt)
 
     def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
-        cats = np.asarray(records.SERVICE_CATEGORIES, dtype=object)[part["category"].to_numpy()]
-        text = np.array(
-            [
-                records.SERVICE_TEXT[c][t % len(records.SERVICE_TEXT[c])]
-                for c, t in zip(cats, part["text"].to_numpy(), strict=True)
-            ],
-            dtype=object,
-        )
+        cats, text = _category_and_text(part, records.SERVICE_CATEGORIES, records.SERVICE_TEXT)
         m = part["member"].to_numpy()
         first = seq_start + offset
         return pd.DataFrame(
@@ -251,14 +253,7 @@ def demands_file(
     year = 2024 + half // 2
 
     def build(part: pd.DataFrame, offset: int) -> pd.DataFrame:
-        cats = np.asarray(records.DEMAND_CATEGORIES, dtype=object)[part["category"].to_numpy()]
-        text = np.array(
-            [
-                records.DEMAND_TEXT[c][t % len(records.DEMAND_TEXT[c])]
-                for c, t in zip(cats, part["text"].to_numpy(), strict=True)
-            ],
-            dtype=object,
-        )
+        cats, text = _category_and_text(part, records.DEMAND_CATEGORIES, records.DEMAND_TEXT)
         resolved = part["resolved_at"].to_numpy() >= 0
         # Resolution times can run past the last day of 2025 (export taken in January 2026).
         res_text = np.full(len(part), None, dtype=object)
