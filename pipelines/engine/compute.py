@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 
-from pipelines.engine import indicators
+from pipelines.engine import indicators, intervals
 from pipelines.engine.composite import score
 from pipelines.engine.methodology import Methodology
 from pipelines.publish import publishing
@@ -64,19 +62,6 @@ def grade_order_macro(m: Methodology) -> str:
     return f"CREATE OR REPLACE TEMP MACRO pbi_grade_order(g) AS CASE g {cases} END"
 
 
-def weight_draws(m: Methodology) -> pd.DataFrame:
-    """Seeded weights for the rank intervals: rep × indicator, base weight × U[min, max]."""
-    ri = m.config["rank_intervals"]
-    codes = [i["code"] for i in m.config["indicators"]]
-    base = np.array([float(i["weight"]) for i in m.config["indicators"]])
-    rng = np.random.default_rng(int(ri["seed"]))
-    factors = rng.uniform(
-        float(ri["weight_factor_min"]), float(ri["weight_factor_max"]), (int(ri["replications"]), len(codes))
-    )
-    reps = np.repeat(np.arange(len(factors)), len(codes))
-    return pd.DataFrame({"rep": reps, "code": np.tile(codes, len(factors)), "weight": (factors * base).ravel()})
-
-
 def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     """Compute every period and level from the marts on `con`; returns the new run id."""
     con.execute(MARTS)
@@ -87,19 +72,11 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     _sql(con, "int_index_scores.sql")
     con.execute(grade_order_macro(m))
     _sql(con, "mart_unit_scores.sql", **mart_parameters(m))
-    con.register("_draws", weight_draws(m))
-    con.execute("CREATE OR REPLACE TEMP TABLE eng_weight_draws AS SELECT * FROM _draws")
-    con.unregister("_draws")
-    ri = m.config["rank_intervals"]
-    _sql(
-        con,
-        "mart_rank_intervals.sql",
-        replications=str(int(ri["replications"])),
-        min_share=repr(float(m.config["scoring"]["min_weight_share"])),
-        n_indices=str(len(m.config["composite"]["indices"])),
-        q_lo=repr(float(ri["quantiles"][0])),
-        q_hi=repr(float(ri["quantiles"][1])),
-    )
+    ind = con.execute("""SELECT split_part(grp, '|', 1) AS period, split_part(unit, '|', 1) AS level,
+        split_part(unit, '|', 2) AS unit_id, code, score FROM eng_scores WHERE level = 1""").df()
+    con.register("_intervals", intervals.rank_intervals(ind, m))
+    con.execute("CREATE OR REPLACE TEMP TABLE mart_rank_intervals_new AS SELECT * FROM _intervals")
+    con.unregister("_intervals")
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0]
     batch, files = _data_snapshot(con)
     con.execute(
