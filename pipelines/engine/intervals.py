@@ -27,8 +27,22 @@ def draws(m: Methodology) -> np.ndarray:
 
 
 def _ranks_desc(values: np.ndarray) -> np.ndarray:
-    """Ranks within each column, highest first, ties sharing the lowest rank; NaN unranked."""
-    return pd.DataFrame(values).rank(ascending=False, method="min").to_numpy()
+    """Ranks within each column, highest first, ties sharing the lowest rank (1 + the number
+    of higher values); NaN unranked."""
+    out = np.full(values.shape, np.nan)
+    for j in range(values.shape[1]):
+        ok = ~np.isnan(values[:, j])
+        v = values[ok, j]
+        out[ok, j] = 1 + len(v) - np.searchsorted(np.sort(v), v, side="right")
+    return out
+
+
+def _discrete_quantile(values: np.ndarray, q: float) -> np.ndarray:
+    """Per row, the smallest value whose share of the row's (non-NaN) values reaches q."""
+    ordered = np.sort(values, axis=1)  # NaN last
+    n = (~np.isnan(values)).sum(axis=1)
+    k = np.clip(np.ceil(q * n).astype(int) - 1, 0, None)
+    return ordered[np.arange(len(values)), k]
 
 
 def rank_intervals(scores: pd.DataFrame, m: Methodology) -> pd.DataFrame:
@@ -41,8 +55,7 @@ def rank_intervals(scores: pd.DataFrame, m: Methodology) -> pd.DataFrame:
     q_lo, q_hi = (float(q) for q in m.config["rank_intervals"]["quantiles"])
     w = draws(m)  # reps × k
     out = []
-    wide = scores.pivot_table(index=["period", "level", "unit_id"], columns="code", values="score", aggfunc="first")
-    wide = wide.reindex(columns=codes)
+    wide = scores.set_index(["period", "level", "unit_id", "code"])["score"].unstack("code").reindex(columns=codes)
     for (period, level), group in wide.groupby(level=["period", "level"], sort=False):
         s = group.to_numpy(dtype=float)  # units × k
         present = ~np.isnan(s)
@@ -61,8 +74,7 @@ def rank_intervals(scores: pd.DataFrame, m: Methodology) -> pd.DataFrame:
         if not ranked.any():
             continue
         r = ranks[ranked]
-        q05 = np.nanquantile(r, q_lo, axis=1, method="inverted_cdf")
-        q95 = np.nanquantile(r, q_hi, axis=1, method="inverted_cdf")
+        q05, q95 = _discrete_quantile(r, q_lo), _discrete_quantile(r, q_hi)
         units = group.index.get_level_values("unit_id")[ranked]
         out.append(
             pd.DataFrame(

@@ -11,7 +11,7 @@ branch_periods AS (
 ),
 held AS (
     SELECT m.org_id, p.period, m.meeting_type, count(*) AS n
-    FROM meetings m JOIN int_periods p ON m.meeting_date BETWEEN p.p_start AND p.p_end
+    FROM meetings m JOIN int_periods p ON p.period = pbi_quarter(m.meeting_date)
     GROUP BY ALL
 ),
 branch_completion AS (
@@ -23,7 +23,7 @@ branch_completion AS (
 -- F2: attendance at meetings of branches and building groups.
 attendance AS (
     SELECT o.grid_id, p.period, sum(m.attended) AS attended, sum(m.expected) AS expected
-    FROM meetings m JOIN orgs o USING (org_id) JOIN int_periods p ON m.meeting_date BETWEEN p.p_start AND p.p_end
+    FROM meetings m JOIN orgs o USING (org_id) JOIN int_periods p ON p.period = pbi_quarter(m.meeting_date)
     WHERE o.org_type IN ('网格党支部', '楼栋党小组') GROUP BY ALL
 ),
 -- Members of the period's roster (正常) per grid, with their scores and activity.
@@ -36,7 +36,7 @@ member_grid AS (
 service_grid AS (
     SELECT s.grid_id, p.period, count(*) AS services, count(s.rating) AS n_rated,
         coalesce(sum(s.rating), 0) AS rating_sum
-    FROM services s JOIN int_periods p ON s.service_date BETWEEN p.p_start AND p.p_end GROUP BY ALL
+    FROM services s JOIN int_periods p ON p.period = pbi_quarter(s.service_date) GROUP BY ALL
 ),
 -- Demands reported in the period.
 demand_grid AS (
@@ -46,7 +46,7 @@ demand_grid AS (
         count(*) FILTER (WHERE d.resolved_at IS NOT NULL
                          AND date_diff('second', d.reported_at, d.resolved_at) <= {on_time_hours} * 3600) AS on_time,
         count(d.satisfaction) AS n_sat, coalesce(sum(d.satisfaction), 0) AS sat_sum
-    FROM demands d JOIN int_periods p ON CAST(d.reported_at AS DATE) BETWEEN p.p_start AND p.p_end GROUP BY ALL
+    FROM demands d JOIN int_periods p ON p.period = pbi_quarter(d.reported_at) GROUP BY ALL
 ),
 households AS (SELECT grid_id, households FROM grids),
 -- Sums per unit and period.

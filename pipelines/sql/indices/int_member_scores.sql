@@ -5,11 +5,11 @@ CREATE OR REPLACE TEMP TABLE int_member_scores AS
 WITH svc AS (
     SELECT p.period, s.member_key, count(*) AS s, sum(s.hours) AS h, count(s.rating) AS n_rated,
         coalesce(sum(s.rating), 0) AS rating_sum
-    FROM services s JOIN int_periods p ON s.service_date BETWEEN p.p_start AND p.p_end
+    FROM services s JOIN int_periods p ON p.period = pbi_quarter(s.service_date)
     GROUP BY ALL
 ), claims AS (
     SELECT p.period, d.claimed_by_key AS member_key, count(*) AS c
-    FROM demands d JOIN int_periods p ON CAST(d.resolved_at AS DATE) BETWEEN p.p_start AND p.p_end
+    FROM demands d JOIN int_periods p ON p.period = pbi_quarter(d.resolved_at)
     WHERE d.claimed_by_key IS NOT NULL GROUP BY ALL
 ), v AS (
     SELECT r.period, r.member_key, r.grid_id,

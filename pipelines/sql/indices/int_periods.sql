@@ -1,3 +1,5 @@
+-- The quarter label of a date ('2025Q3'): records join their period by label, not by range.
+CREATE OR REPLACE TEMP MACRO pbi_quarter(d) AS CAST(year(d) AS VARCHAR) || 'Q' || CAST(quarter(d) AS VARCHAR);
 -- The quarters covered by the data: from the first to the last quarter with a service,
 -- demand or meeting. period: '2025Q3'; p_start and p_end: its first and last day.
 CREATE OR REPLACE TEMP TABLE int_periods AS
