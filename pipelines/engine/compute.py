@@ -5,11 +5,13 @@ member scores; written into the published database under a new run id with the r
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
 import duckdb
 
+from pipelines.duck import scalar
 from pipelines.engine import indicators, intervals
 from pipelines.engine.composite import score
 from pipelines.engine.methodology import Methodology
@@ -77,7 +79,7 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     con.register("_intervals", intervals.rank_intervals(ind, m))
     con.execute("CREATE OR REPLACE TEMP TABLE mart_rank_intervals_new AS SELECT * FROM _intervals")
     con.unregister("_intervals")
-    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0]
+    run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")
     batch, files = _data_snapshot(con)
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -106,14 +108,12 @@ def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int | None, list[str
     tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "load_files" not in tables:
         return None, []
-    batch = con.execute("SELECT max(batch_id) FROM load_batches").fetchall()[0][0]
+    batch = scalar(con, "SELECT max(batch_id) FROM load_batches")
     files = [h for (h,) in con.execute("SELECT content_hash FROM load_files ORDER BY file_id").fetchall()]
     return batch, files
 
 
 def _digest(files: list[str]) -> str:
-    import hashlib
-
     return hashlib.sha256("\n".join(files).encode()).hexdigest()
 
 

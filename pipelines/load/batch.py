@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.duck import scalar
 from pipelines.load import contract, reading, secret
 from pipelines.load.reading import FileError, Source
 from pipelines.publish import publishing
@@ -105,12 +106,6 @@ def file_hash(path: Path) -> str:
         while chunk := f.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    """One value; fetchall() so the result is complete (DuckDB 2.0 refuses new work on a
-    connection with an unfinished result)."""
-    return con.execute(sql, params or []).fetchall()[0][0]
 
 
 def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
@@ -282,7 +277,7 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
     def stage_csv(src: Source, fid: int, path: Path | None = None) -> int:
         try:
             with phase(f"stage {src.path.name}"):
-                return reading.stage(con, src, fid, f"raw_{src.kind.name}", work, path)
+                return reading.stage(con, src, fid, f"raw_{src.kind.name}", path)
         except duckdb.Error as e:
             raise LoadError(
                 f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"

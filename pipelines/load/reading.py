@@ -24,11 +24,6 @@ from python_calamine import CalamineWorkbook
 
 from pipelines.load.contract import Kind, Recognition, recognise
 
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str):
-    return con.execute(sql).fetchall()[0][0]
-
-
 SPREADSHEETS = (".xlsx", ".xls", ".xlsm")
 HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many
 CHUNK = 1 << 24
@@ -155,29 +150,25 @@ def cell_text(v: object) -> str | None:
     return str(v)
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, workdir: Path, utf8: Path | None = None
-) -> int:
+def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, utf8: Path | None = None) -> int:
     """Insert a CSV or GeoJSON file's rows into `table` (_file_id, _row, fields as VARCHAR);
-    returns rows read. `utf8`: the file already transcoded to UTF-8."""
+    returns rows read. A CSV not in UTF-8 is given as `utf8`, already transcoded
+    (DuckDB reads UTF-8 only)."""
     if src.features is not None:
         return _stage_geojson(con, src, file_id, table)
-    fields = src.fields
-    path = utf8 or src.path
     if utf8 is None and src.encoding not in ("utf-8", "utf-8-sig"):
-        path = workdir / f"transcoded_{file_id}.csv"
-        transcode(src.path, src.encoding, path)
+        raise ValueError(f"{src.path.name}: {src.encoding} must be transcoded to UTF-8 before staging")
+    fields = src.fields
     names = [f"c{i}" for i in range(src.width)]
     select = ", ".join(f"{c} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
-    before = scalar(con, f"SELECT count(*) FROM {table}")
-    con.execute(
+    inserted = con.execute(
         f"""INSERT INTO {table} (_file_id, _row, {", ".join(fields[i] for i in sorted(fields))})
         SELECT {file_id}, (row_number() OVER () + {src.header_row})::INTEGER, {select}
         FROM read_csv(?, header = true, skip = {src.header_row - 1}, all_varchar = true, names = ?,
                       null_padding = true, quote = '"', escape = '"')""",
-        [str(path), names],
-    )
-    return scalar(con, f"SELECT count(*) FROM {table}") - before
+        [str(utf8 or src.path), names],
+    ).fetchall()
+    return inserted[0][0]
 
 
 def read_spreadsheet(path: Path, kinds: dict[str, Kind], forced: str | None = None) -> tuple[Source, pa.Table]:
