@@ -43,7 +43,9 @@ compute: install
 
 # Venv, install, demo data, load and compute (if nothing is published yet), dashboard.
 run: demo
-	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; else echo "published database present: $(DB) (make load to reload)"; fi
+	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; \
+	elif [ ! -f $(basename $(DB)).scores.duckdb ]; then $(MAKE) --no-print-directory compute; \
+	else echo "published database present: $(DB) (make load to reload, make compute to recompute)"; fi
 	PBI_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: dev

@@ -45,7 +45,7 @@ def _load(args: argparse.Namespace) -> int:
 
 def _compute(args: argparse.Namespace) -> int:
     from pipelines.engine import methodology
-    from pipelines.engine.compute import compute
+    from pipelines.engine.compute import StaleWarehouse, compute
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在，请先加载数据 (no such database: load data first)")
@@ -53,7 +53,12 @@ def _compute(args: argparse.Namespace) -> int:
         m = methodology.load(Path(args.config)) if args.config else methodology.load()
     except methodology.MethodologyError as e:
         raise SystemExit(f"方法配置有误 (methodology file refused): {e}") from e
-    run_id = compute(Path(args.db), m)
+    try:
+        run_id = compute(Path(args.db), m)
+    except StaleWarehouse as e:
+        raise SystemExit(
+            f"{args.db}: 数据库由旧版本加载，请重新加载 (loaded by an older version: load again): {e}"
+        ) from e
     print(f"计算完成 (computed): run {run_id}, methodology {m.version} ({m.sha256[:12]})")
     return 0
 
@@ -65,14 +70,18 @@ SCORE_COLUMNS = (
 
 
 def _export(args: argparse.Namespace) -> int:
-    import duckdb
-
+    from pipelines.engine.scores_db import connect_read, scores_path
     from pipelines.load.batch import quarantine_frame
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
     if args.what in ("scores", "members"):
-        where, params = ["run_id = (SELECT max(run_id) FROM runs)"], []
+        if not scores_path(Path(args.db)).exists():
+            raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
+        if args.run is not None:
+            where, params = ["run_id = ?"], [args.run]
+        else:
+            where, params = ["run_id = (SELECT max(run_id) FROM runs)"], []
         if args.period:
             where.append("period = ?")
             params.append(args.period)
@@ -80,9 +89,11 @@ def _export(args: argparse.Namespace) -> int:
             where.append("level = ?")
             params.append(args.level)
         columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
-        table = "unit_scores" if args.what == "scores" else "member_scores"
+        table = "unit_scores" if args.what == "scores" else "member_scores JOIN member_registry USING (member_no)"
         order = "period, level, composite_rank NULLS LAST, unit_id" if args.what == "scores" else "period, member_key"
-        with duckdb.connect(args.db, read_only=True) as con:
+        with connect_read(Path(args.db)) as con:
+            if args.run is not None and not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [args.run]).fetchall():
+                raise SystemExit(f"run {args.run}: 没有这次计算 (no such run)")
             frame = con.execute(
                 f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}", params
             ).df()
@@ -141,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=["quarantine", "scores", "members"])
     export.add_argument("--level", choices=["grid", "community", "street", "district", "city"])
     export.add_argument("--period", help="e.g. 2025Q4")
+    export.add_argument("--run", type=int, help="a past computation (run id; default: the latest), as it was published")
     export.add_argument("--db", default=str(DEFAULT_DB))
     export.add_argument("--out", required=True)
     export.set_defaults(func=_export)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.engine.methodology import DEFAULT
+from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load.batch import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +84,7 @@ def test_edited_weight_changes_results_and_run_record(db, tmp_path):
         DEFAULT.read_text(encoding="utf-8").replace("weight = 0.30", "weight = 0.90", 1), encoding="utf-8"
     )
     assert _cli("compute", "--db", str(db), "--config", str(edited)).returncode == 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_read(db) as con:
         runs = con.execute("SELECT run_id, config_hash, config_text, data_digest FROM runs ORDER BY run_id").fetchall()
         assert len(runs) >= 2 and runs[-1][1] != runs[0][1] and "weight = 0.90" in runs[-1][2]
         assert runs[-1][3] == runs[0][3]  # same data snapshot
@@ -100,3 +102,52 @@ def test_a_malformed_methodology_is_refused(db, tmp_path):
     bad.write_text(DEFAULT.read_text(encoding="utf-8").replace('code = "F5"', 'code = "F9"'), encoding="utf-8")
     run = _cli("compute", "--db", str(db), "--config", str(bad))
     assert run.returncode != 0 and "bad.toml:" in run.stderr and "unknown indicator 'F9'" in run.stderr
+
+
+def test_a_past_run_is_shown_as_published_after_the_data_change(db, small_clean, tmp_path):
+    work = tmp_path / "pbi.duckdb"
+    shutil.copyfile(db, work)
+    shutil.copyfile(scores_path(db), scores_path(work))
+    with connect_read(work) as con:
+        published = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
+    before = tmp_path / "before.csv"
+    assert _cli("export", "scores", "--db", str(work), "--out", str(before), "--period", "2025Q4").returncode == 0
+
+    # Residents' satisfaction in 2025H2 is corrected downwards: the same tickets, changed.
+    source = next((small_clean / "群众诉求").glob("*2025年下半年.csv"))
+    with open(source, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("满意度")
+    for row in rows[1:]:
+        if row[col]:
+            row[col] = "1"
+    changed = tmp_path / "诉求工单_2025年下半年_更正.csv"
+    with open(changed, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+    load([changed], work)
+    assert _cli("compute", "--db", str(work)).returncode == 0
+
+    again = tmp_path / "again.csv"
+    args = ("export", "scores", "--db", str(work), "--period", "2025Q4")
+    assert _cli(*args, "--out", str(again), "--run", str(published)).returncode == 0
+    assert again.read_bytes() == before.read_bytes()  # exactly as published
+    latest = tmp_path / "latest.csv"
+    assert _cli(*args, "--out", str(latest)).returncode == 0
+    now, then = (pd.read_csv(p, dtype={"unit_id": str}).set_index(["level", "unit_id"]) for p in (latest, before))
+    fell = (now["service"] - then["service"].reindex(now.index)).dropna()
+    assert len(fell) > 50 and (fell <= 1e-9).all() and (fell < 0).mean() > 0.8  # satisfaction fell, so did service
+    with connect_read(work) as con:
+        digests = con.execute("SELECT data_digest FROM runs WHERE run_id >= ? ORDER BY run_id", [published]).fetchall()
+    assert digests[0] != digests[-1]  # the run records tell the data snapshots apart
+    assert _cli(*args, "--out", str(latest), "--run", "999").returncode != 0
+
+
+def test_a_warehouse_from_an_older_loader_is_refused_with_a_reason(tmp_path):
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:
+        con.execute("CREATE TABLE services (record_id VARCHAR, member_key VARCHAR)")
+    run = _cli("compute", "--db", str(old))
+    assert run.returncode != 0 and "services.member_no missing" in run.stderr and "重新加载" in run.stderr
+    assert not scores_path(old).exists()  # nothing published

@@ -23,21 +23,26 @@ CREATE TABLE grids AS SELECT * FROM (VALUES
 CREATE TABLE orgs AS SELECT * FROM (VALUES
     ('DW1', '社区党委', NULL), ('B1', '网格党支部', 'G1'), ('X1', '楼栋党小组', 'G1'), ('B2', '网格党支部', 'G2'))
     t(org_id, org_type, grid_id);
-CREATE TABLE members AS SELECT CAST(as_of AS DATE) AS as_of, member_key, grid_id, member_type, status FROM (VALUES
+CREATE TABLE member_registry AS SELECT * FROM (VALUES (1, 'm1'), (2, 'm2'), (3, 'm3'), (4, 'm4'), (5, 'm5'))
+    t(member_no, member_key);
+CREATE TABLE members AS SELECT CAST(as_of AS DATE) AS as_of, member_key, member_no, grid_id, member_type, status
+FROM member_registry JOIN (VALUES
     ('2025-03-31', 'm1', 'G1', '离退休党员', '正常'), ('2025-03-31', 'm2', 'G1', '在职报到党员', '正常'),
     ('2025-03-31', 'm3', 'G2', '社区党员', '正常'), ('2025-03-31', 'm4', 'G1', '社区党员', '停止'),
     ('2025-06-30', 'm1', 'G1', '离退休党员', '正常'), ('2025-06-30', 'm2', 'G1', '在职报到党员', '正常'),
     ('2025-06-30', 'm3', 'G2', '社区党员', '正常'), ('2025-06-30', 'm4', 'G1', '社区党员', '停止'),
     ('2025-06-30', 'm5', 'G2', '社区党员', '正常'))
-    t(as_of, member_key, grid_id, member_type, status);
-CREATE TABLE services AS SELECT member_key, grid_id, CAST(d AS DATE) AS service_date, hours, rating FROM (VALUES
+    t(as_of, member_key, grid_id, member_type, status) USING (member_key);
+CREATE TABLE services AS SELECT member_key, member_no, grid_id, CAST(d AS DATE) AS service_date, hours, rating
+FROM member_registry JOIN (VALUES
     ('m1', 'G1', '2025-01-05', 3.0, 5), ('m1', 'G1', '2025-02-05', 2.0, 4), ('m1', 'G1', '2025-03-05', 2.5, NULL),
     ('m1', 'G1', '2025-03-20', 2.5, NULL),
     ('m3', 'G1', '2025-03-31', 2.0, NULL),    -- m3 serves in G1: counts for G1's services, m3's activity
     ('m1', 'G1', '2025-04-01', 1.0, NULL),    -- Q2
     ('m4', 'G1', '2025-02-10', 3.0, 5))       -- m4 is not 正常: not a member of any unit; G1 still had the service
-    t(member_key, grid_id, d, hours, rating);
+    t(member_key, grid_id, d, hours, rating) USING (member_key);
 CREATE TABLE demands AS SELECT grid_id, CAST(r AS TIMESTAMP) AS reported_at, claimed_by_key,
+    (SELECT member_no FROM member_registry WHERE member_key = claimed_by_key) AS claimed_by_no,
     CAST(s AS TIMESTAMP) AS resolved_at, resolved_level, satisfaction FROM (VALUES
     ('G1', '2025-01-10 08:00', 'm1', '2025-01-13 08:00', '网格', 5),   -- exactly 72 hours: on time
     ('G1', '2025-02-01 09:00', NULL, '2025-02-05 10:00', '社区', 3),   -- 97 hours
@@ -63,7 +68,7 @@ CREATE TABLE meetings AS SELECT org_id, meeting_type, CAST(d AS DATE) AS meeting
 def con():
     c = duckdb.connect()
     c.execute(SETUP)
-    compute_raw(c, load())
+    compute_raw(c, load(), 1)
     return c
 
 
@@ -79,7 +84,12 @@ M3 = 100 * (0.35 * 1 / 6 + 0.20 * 2 / 12 + 0 + 0.20 * (4.0 - 3) / 2)  # no ratin
 
 
 def test_member_scores(con):
-    scores = dict(con.execute("SELECT member_key, score FROM int_member_scores WHERE period = '2025Q1'").fetchall())
+    scores = dict(
+        con.execute(
+            "SELECT member_key, score FROM int_member_scores JOIN member_registry USING (member_no) "
+            "WHERE period = '2025Q1'"
+        ).fetchall()
+    )
     assert set(scores) == {"m1", "m2", "m3"}  # m4 (停止) is not counted
     assert scores["m1"] == pytest.approx(63.9285714286, abs=1e-9) == pytest.approx(M1)  # the worked example
     assert scores["m2"] == 0

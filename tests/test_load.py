@@ -219,6 +219,23 @@ def test_quarantined_rows_leave_quarantine_when_what_they_lacked_arrives(small_c
     assert second.released == n
     assert _q(db, "SELECT count(*) FROM quarantine")[0][0] == 0
     assert _q(db, "SELECT count(*) FROM services")[0][0] == n
+    assert _q(db, "SELECT count(*) FROM services WHERE member_no IS NULL")[0][0] == 0  # numbered when released
+
+
+def test_member_numbers_are_given_once_and_match_the_keys(loaded):
+    registry = _q(loaded, "SELECT count(*), count(DISTINCT member_no), count(DISTINCT member_key) FROM member_registry")
+    assert registry[0][0] == registry[0][1] == registry[0][2] > 1000
+    for table, no, key in (
+        ("members", "member_no", "member_key"),
+        ("services", "member_no", "member_key"),
+        ("demands", "claimed_by_no", "claimed_by_key"),
+    ):
+        wrong = _q(
+            loaded,
+            f"SELECT count(*) FROM {table} t LEFT JOIN member_registry r ON r.member_key = t.{key} "
+            f"WHERE t.{no} IS DISTINCT FROM r.member_no",
+        )
+        assert wrong == [(0,)], table
 
 
 def test_key_repeated_with_other_content_is_quarantined(small_clean, tmp_path):

@@ -224,12 +224,12 @@ def test_summary_counts_match_files(small_clean):
     demands = sum(len(read_csv(p, "utf-8-sig")) for p in (small_clean / "群众诉求").glob("*.csv"))
     assert counts["services"] == services and counts["demands"] == demands
     # Small scale targets (approximate): ~60 grids, ~3,000 members, ~60,000 services, ~6,000 demands,
-    # ~5,000 meetings.
+    # ~5,000 meetings (more: calibrated in #4, most branches hold every required meeting).
     assert 45 <= counts["grids"] <= 80
     assert 2_200 <= counts["members"] <= 4_000
     assert 45_000 <= counts["services"] <= 80_000
     assert 4_500 <= counts["demands"] <= 8_000
-    assert 3_800 <= counts["meetings"] <= 6_500
+    assert 3_800 <= counts["meetings"] <= 7_500  # most branches hold all required meetings
 
 
 def test_dates_respect_time(small_clean):

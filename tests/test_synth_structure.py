@@ -39,11 +39,11 @@ def test_member_activity_is_heavy_tailed(data):
     members = _latest(data["roster"])
     counts = members["公民身份号码"].map(q4).fillna(0).to_numpy()
     top_decile = np.sort(counts)[::-1][: len(counts) // 10].sum() / counts.sum()
-    assert top_decile > 0.4  # the top 10% give more than 40% of service
-    assert (counts == 0).mean() > 0.3  # many never serve in a quarter
+    assert top_decile > 0.3  # the top 10% give three times their share of service
+    assert (counts == 0).mean() > 0.25  # many never serve in a quarter
     per_quarter = s.groupby(["公民身份号码", "quarter"]).size()
-    assert (per_quarter >= 25).sum() >= 5  # a few serve 25+ times a quarter
-    assert per_quarter.max() <= 120  # but nobody more than about once a day
+    assert (per_quarter >= 15).sum() >= 5  # a few serve more than once a week
+    assert per_quarter.max() <= 60  # but nobody more than about every other day
 
 
 def test_retired_serve_more_than_in_service(data):
@@ -106,8 +106,11 @@ def test_some_grids_improve_and_some_decline(data):
     change = np.log((late + 1) / (early + 1))
     trend = truth.reindex(change.index)["trend"]
     assert (trend == "improving").sum() >= 5 and (trend == "declining").sum() >= 5
-    assert change[trend == "improving"].mean() > 0.1
-    assert change[trend == "declining"].mean() < -0.1
+    # Strength is flattened at the top (strong grids differ less), so service volume moves
+    # by some 5–10% a year; the direction must still be plain.
+    assert change[trend == "improving"].mean() > 0.05
+    assert change[trend == "declining"].mean() < -0.05
+    assert change[trend == "improving"].mean() - change[trend == "declining"].mean() > 0.12
     # ...and the grids' own meeting completion moves the same way.
     m = data["meetings"]
     m = m[m["组织编码"].str.startswith("ZB")].assign(

@@ -1,5 +1,6 @@
 """Domain SQL: raw indicator values per unit and period, and members' vanguard scores, from
-the published marts and a methodology's parameters (pipelines/sql/indices/)."""
+the published marts and a methodology's parameters (pipelines/sql/indices/). Members are
+scored by the composite engine with the methodology's member tree."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.engine.methodology import Methodology
+from pipelines.engine.composite import compile_tree, ident
+from pipelines.engine.marts import MARTS
+from pipelines.engine.methodology import MEMBER_SCORE, Methodology
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
-STEPS = ["int_periods", "int_unit_grids", "int_period_rosters", "int_member_scores", "int_indicator_values"]
+STEPS = [
+    "int_periods",
+    "int_unit_grids",
+    "int_period_rosters",
+    "int_member_values",
+    "int_member_scores",
+    "int_indicator_wide",
+    "int_indicator_values",
+]
+# Scores are compared with cut-offs allowing this much floating-point rounding: a member whose
+# score is 80 by hand (e.g. 35 + 20 + 12.5 + 12.5) is 先锋 even if the sum comes out 79.99999999999999.
+CUT_TOLERANCE = 1e-9
 
 
 def _literal(text: str) -> str:
@@ -20,8 +34,7 @@ def _literal(text: str) -> str:
 def parameters(m: Methodology) -> dict[str, str]:
     """Template values for the SQL, from the methodology (numbers only, and quoted names)."""
     p = m.config["parameters"]
-    comps = {c["code"]: c for c in m.config["member_components"]}
-    excellent = next(t["min"] for t in m.config["member_tiers"] if t["name"] == "优秀")
+    excellent = next(t["min"] for t in m.config["member_tiers"] if t["name"] == "优秀") - CUT_TOLERANCE
     return {
         "required_meetings": ", ".join(f"({_literal(k)}, {int(v)})" for k, v in p["required_meetings"].items()),
         "on_time_hours": repr(float(p["on_time_hours"])),
@@ -30,15 +43,31 @@ def parameters(m: Methodology) -> dict[str, str]:
         "satisfaction_prior_mean": repr(float(p["satisfaction_prior_mean"])),
         "satisfaction_prior_weight": repr(float(p["satisfaction_prior_weight"])),
         "vanguard_excellent": repr(float(excellent)),
-        **{f"v{i}_w": repr(float(comps[f"V{i}"]["weight"])) for i in range(1, 5)},
-        **{f"v{i}_full": repr(float(comps[f"V{i}"]["full_at"])) for i in range(1, 4)},
-        "v4_lo": repr(float(comps["V4"]["lo"])),
-        "v4_hi": repr(float(comps["V4"]["hi"])),
     }
 
 
-def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology) -> None:
-    """Build int_periods … int_indicator_values and int_member_scores as temp tables."""
-    values = parameters(m)
+def tier_case(m: Methodology, column: str = "score") -> str:
+    tiers = m.config["member_tiers"]
+    whens = " ".join(
+        f"WHEN {column} >= {float(x['min']) - CUT_TOLERANCE!r} THEN {_literal(x['name'])}" for x in tiers[:-1]
+    )
+    return f"CASE {whens} ELSE {_literal(tiers[-1]['name'])} END"
+
+
+def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> None:
+    """Build int_periods … int_indicator_wide/values as temp tables; members' scores go into
+    the member_scores mart under `run_id` (int_member_scores shows them)."""
+    con.execute(MARTS)
+    values = parameters(m) | {
+        "run_id": str(int(run_id)),
+        "member_tree": compile_tree(
+            m.member_tree(),
+            "int_member_values",
+            keys=("period", "member_no", "grid_id"),
+            carry=("s", "h", "c", "r_bar"),
+        ),
+        "member_score": ident(MEMBER_SCORE),
+        "tier_case": tier_case(m, ident(MEMBER_SCORE)),
+    }
     for step in STEPS:
         con.execute((SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values))

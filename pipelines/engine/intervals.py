@@ -1,43 +1,106 @@
-"""Rank intervals: how much a unit's composite rank depends on the weights.
+"""Rank intervals: how much a unit's rank depends on the weights.
 
-The ranking is redone for every seeded draw of weights (each indicator weight × U[min, max])
-with the indicator scores fixed; each unit gets the 5th and 95th percentile of its ranks.
-Per period and level this is matrix work — scores (units × indicators) times weights
-(indicators × draws) — so it runs vectorised in NumPy rather than as millions of SQL rows.
-Percentiles are discrete (the smallest rank whose share of draws reaches the quantile).
+The ranking is redone for every seeded draw of weights — every weight of the tree (indicator
+weights within their index, index weights within the composite) × an independent U[min, max]
+factor — with the indicator scores fixed; each unit gets the 5th and 95th percentile of its
+ranks. Member component weights define V5/V6's raw values and stay fixed.
+
+Per period and level this is matrix work (units × draws), so the tree is evaluated in NumPy
+with the same rules as the SQL engine (skip missing children, renormalise, minimum share).
+Percentiles are discrete: the smallest rank whose share of draws reaches the quantile.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping, Sequence
+
+import duckdb
 import numpy as np
-import pandas as pd
 
-from pipelines.engine.methodology import Methodology
+from pipelines.engine.composite import SHARE_TOLERANCE, Node, ident
+
+RANK_DECIMALS = 9  # as the marts: float noise never splits a tie
 
 
-def draws(m: Methodology) -> np.ndarray:
-    """(replications × indicators) weights, in the order of m.indicators()."""
-    ri = m.config["rank_intervals"]
-    base = np.array([float(i["weight"]) for i in m.indicators()])
-    rng = np.random.default_rng(int(ri["seed"]))
+def draws(nodes: Sequence[Node], config: Mapping) -> dict[str, np.ndarray]:
+    """Per weighted node (every node with a parent), its weight in each replication."""
+    weighted = [n for n in nodes if n.parent is not None]
+    rng = np.random.default_rng(int(config["seed"]))
     factors = rng.uniform(
-        float(ri["weight_factor_min"]), float(ri["weight_factor_max"]), (int(ri["replications"]), len(base))
+        float(config["weight_factor_min"]),
+        float(config["weight_factor_max"]),
+        (int(config["replications"]), len(weighted)),
     )
-    return factors * base
+    return {n.code: factors[:, j] * n.weight for j, n in enumerate(weighted)}
 
 
-def _ranks_desc(values: np.ndarray) -> np.ndarray:
-    """Ranks within each column, highest first, ties sharing the lowest rank (1 + the number
-    of higher values); NaN unranked."""
-    out = np.full(values.shape, np.nan)
-    for j in range(values.shape[1]):
-        ok = ~np.isnan(values[:, j])
-        v = values[ok, j]
-        out[ok, j] = 1 + len(v) - np.searchsorted(np.sort(v), v, side="right")
+def _log(carried: tuple[np.ndarray, np.ndarray], parent: Node) -> np.ndarray:
+    """A child's values as its parent aggregates them: logs for a geometric mean (log 0 → a
+    huge negative, so that exp gives 0 as in SQL), else as they are."""
+    value, present = carried
+    if parent.aggregate != "gmean":
+        return value
+    with np.errstate(divide="ignore"):
+        return np.where(value > 0, np.log(np.where(value > 0, value, 1.0)), -1e300) * present
+
+
+def evaluate(nodes: Sequence[Node], scores: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray], root: str):
+    """The root's value (replications × units) from indicator scores (units,) and weights (reps,).
+
+    Each node is carried as (value with 0 where missing, presence as 0/1), so a parent is a
+    weighted sum of values over a weighted sum of presences: for indicators two matrix
+    products, for varying children one contraction each — no NaN passes."""
+    carried: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for code, s in scores.items():
+        present = ~np.isnan(s)
+        carried[code] = (np.where(present, s, 0.0), present.astype(float))
+    for level in sorted({n.level for n in nodes if n.level > 1}):
+        for p in (n for n in nodes if n.level == level):
+            children = [c for c in nodes if c.parent == p.code]
+            w = np.stack([weights[c.code] for c in children], axis=1)  # reps × k
+            if all(carried[c.code][0].ndim == 1 for c in children):
+                vals = np.stack([_log(carried[c.code], p) for c in children])  # k × units
+                num, den = w @ vals, w @ np.stack([carried[c.code][1] for c in children])
+            else:  # children vary by replication: accumulate in place
+                num = np.zeros((len(w), carried[children[0].code][1].shape[-1]))
+                den = np.zeros_like(num)
+                for j, c in enumerate(children):
+                    num += w[:, j, None] * _log(carried[c.code], p)
+                    den += w[:, j, None] * carried[c.code][1]
+            need = p.min_share * w.sum(axis=1)[:, None]
+            need -= SHARE_TOLERANCE * np.maximum(w.sum(axis=1)[:, None], 1.0)
+            ok = (den > 0) & (den >= need)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                np.divide(num, den, out=num)
+                if p.aggregate == "gmean":
+                    np.exp(num, out=num)
+            num[~ok] = 0.0
+            carried[p.code] = (num, ok.astype(float))
+    value, present = carried[root]
+    value[present == 0] = np.nan
+    return value
+
+
+def min_ranks_desc(values: np.ndarray) -> np.ndarray:
+    """Ranks within each row (a replication), highest first, ties sharing the lowest rank
+    (1, 2, 2, 4); NaN unranked. Vectorised: sort each row, find runs of equal values, scatter back."""
+    neg = np.round(values, RANK_DECIMALS)
+    np.negative(neg, out=neg)
+    order = np.argsort(neg, axis=1)  # NaN last; ties may come in any order
+    s = np.take_along_axis(neg, order, axis=1)
+    new_run = np.empty(s.shape, dtype=bool)
+    new_run[:, 0] = True
+    np.not_equal(s[:, 1:], s[:, :-1], out=new_run[:, 1:])
+    first = np.where(new_run, np.arange(values.shape[1], dtype=float)[None, :] + 1.0, 0.0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    first[np.isnan(s)] = np.nan
+    out = np.empty_like(first)
+    np.put_along_axis(out, order, first, axis=1)
     return out
 
 
-def _discrete_quantile(values: np.ndarray, q: float) -> np.ndarray:
+def discrete_quantile(values: np.ndarray, q: float) -> np.ndarray:
     """Per row, the smallest value whose share of the row's (non-NaN) values reaches q."""
     ordered = np.sort(values, axis=1)  # NaN last
     n = (~np.isnan(values)).sum(axis=1)
@@ -45,47 +108,74 @@ def _discrete_quantile(values: np.ndarray, q: float) -> np.ndarray:
     return ordered[np.arange(len(values)), k]
 
 
-def rank_intervals(scores: pd.DataFrame, m: Methodology) -> pd.DataFrame:
-    """scores: period, level, unit_id, code, score (indicator scores on the index scale).
-    Returns period, level, unit_id, rank_q05, rank_q95 for units with a composite."""
-    codes = [i["code"] for i in m.indicators()]
-    index_of = np.array([i["index"] for i in m.indicators()])
-    composite = m.config["composite"]["indices"]
-    min_share = float(m.config["scoring"]["min_weight_share"])
-    q_lo, q_hi = (float(q) for q in m.config["rank_intervals"]["quantiles"])
-    w = draws(m)  # reps × k
-    out = []
-    wide = scores.set_index(["period", "level", "unit_id", "code"])["score"].unstack("code").reindex(columns=codes)
-    for (period, level), group in wide.groupby(level=["period", "level"], sort=False):
-        s = group.to_numpy(dtype=float)  # units × k
-        present = ~np.isnan(s)
-        filled = np.where(present, s, 0.0)
-        per_index = []
-        for idx in composite:
-            cols = index_of == idx
-            num = filled[:, cols] @ w[:, cols].T  # units × reps
-            den = present[:, cols] @ w[:, cols].T
-            share = den / w[:, cols].sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                per_index.append(np.where(share >= min_share - 1e-12, num / den, np.nan))
-        comp = np.mean(per_index, axis=0)  # NaN if any index is missing
-        ranks = _ranks_desc(comp)
-        ranked = ~np.isnan(comp).all(axis=1)
-        if not ranked.any():
-            continue
-        r = ranks[ranked]
-        q05, q95 = _discrete_quantile(r, q_lo), _discrete_quantile(r, q_hi)
-        units = group.index.get_level_values("unit_id")[ranked]
-        out.append(
-            pd.DataFrame(
-                {
-                    "period": period,
-                    "level": level,
-                    "unit_id": units,
-                    "rank_q05": q05.astype(int),
-                    "rank_q95": q95.astype(int),
-                }
-            )
-        )
-    cols = ["period", "level", "unit_id", "rank_q05", "rank_q95"]
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+def rank_intervals(
+    nodes: Sequence[Node], scores: Mapping[str, np.ndarray], groups: np.ndarray, root: str, config: Mapping
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For units sorted by group: (ranked mask, q05 rank, q95 rank) of `root` over the draws."""
+    weights = draws(nodes, config)
+    q_lo, q_hi = (float(q) for q in config["quantiles"])
+    n = len(groups)
+    ranked, lo, hi = np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
+    for a, b in itertools.pairwise(bounds):
+        value = evaluate(nodes, {k: v[a:b] for k, v in scores.items()}, weights, root)
+        ranks = min_ranks_desc(value).T  # units × reps
+        ok = ~np.isnan(ranks).all(axis=1)
+        ranked[a:b] = ok
+        lo[a:b][ok] = discrete_quantile(ranks[ok], q_lo)
+        hi[a:b][ok] = discrete_quantile(ranks[ok], q_hi)
+    return ranked, lo, hi
+
+
+def fetch(
+    con: duckdb.DuckDBPyConnection, source: str, nodes: Sequence[Node], group: Sequence[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The indicator scores of `source` as arrays, rows numbered into _interval_input (i) and
+    sorted by group (g)."""
+    codes = [n.code for n in nodes if n.level == 1]
+    grp = ", ".join(ident(g) for g in group)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _interval_input AS
+        SELECT row_number() OVER (ORDER BY {grp}) - 1 AS i, dense_rank() OVER (ORDER BY {grp}) AS g, *
+        FROM {source}""")
+    data = con.execute(
+        f"SELECT g, {', '.join(f'CAST({ident(c)} AS DOUBLE) AS {ident(c)}' for c in codes)} "
+        "FROM _interval_input ORDER BY i"
+    ).fetchnumpy()
+    scores = {c: np.asarray(np.ma.filled(data[c], np.nan), dtype=float) for c in codes}
+    return scores, np.asarray(data["g"])
+
+
+def store(
+    con: duckdb.DuckDBPyConnection,
+    keys: Sequence[str],
+    result: tuple[np.ndarray, np.ndarray, np.ndarray],
+    into: str = "int_rank_intervals",
+) -> str:
+    """Write (keys, rank_q05, rank_q95) of the ranked rows of _interval_input into `into`."""
+    ranked, lo, hi = result
+    rows = np.flatnonzero(ranked)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {into} AS
+        SELECT {", ".join(f"x.{ident(k)}" for k in keys)}, r.rank_q05, r.rank_q95
+        FROM (SELECT unnest($1::BIGINT[]) AS i, unnest($2::INTEGER[]) AS rank_q05, unnest($3::INTEGER[]) AS rank_q95) r
+        JOIN _interval_input x USING (i)""",
+        [rows.tolist(), lo[rows].tolist(), hi[rows].tolist()],
+    )
+    return into
+
+
+def compute_into(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    nodes: Sequence[Node],
+    keys: Sequence[str],
+    group: Sequence[str],
+    root: str,
+    config: Mapping,
+    into: str = "int_rank_intervals",
+) -> str:
+    """Rank intervals of `root` for the scored units of `source` (keys, one score column per
+    indicator) within `group`, into the temp table `into` (keys, rank_q05, rank_q95).
+    config: the methodology's, whose [rank_intervals] gives seed, replications, factors, quantiles."""
+    scores, groups = fetch(con, source, nodes, group)
+    return store(con, keys, rank_intervals(nodes, scores, groups, root, config["rank_intervals"]), into)

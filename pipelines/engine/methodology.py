@@ -13,13 +13,15 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.engine.composite import Node
+from pipelines.engine.composite import MISSING_RULES, Node
+from pipelines.engine.marts import INDICATORS
 
 DEFAULT = Path(__file__).resolve().parent.parent / "config" / "methodology-v1.toml"
 # Indicators the domain SQL computes (pipelines/sql/…): a configuration can weight, bound and
 # drop them, not invent new ones.
-KNOWN_INDICATORS = {"F1", "F2", "F3", "F4", "F5", "V5", "V6", "S1", "S2", "S3", "S4"}
+KNOWN_INDICATORS = set(INDICATORS)
 KNOWN_COMPONENTS = {"V1", "V2", "V3", "V4"}
+KNOWN_INDICES = {"fortress", "vanguard", "service"}
 MEETING_TYPES = {"支部党员大会", "支部委员会", "党小组会", "党课", "主题党日"}
 SECTIONS = (
     "scoring",
@@ -71,6 +73,7 @@ class Methodology:
                 float(i["hi"]),
                 0.0,
                 scale,
+                missing=i.get("missing", "skip"),
             )
             for i in self.config["indicators"]
         ]
@@ -80,6 +83,30 @@ class Methodology:
             nodes.append(Node(idx["code"], parent, 2, 1.0, aggregate="amean", min_share=share))
         nodes.append(Node("composite", None, 3, aggregate="amean", min_share=1.0))  # missing if any index is
         return nodes
+
+    def member_tree(self) -> list[Node]:
+        """The member tree: components V1–V4 (goalposts [0, full_at] or [lo, hi]) → score."""
+        scale = float(self.config["scoring"]["scale"])
+        nodes = [
+            Node(
+                c["code"],
+                MEMBER_SCORE,
+                1,
+                float(c["weight"]),
+                1,
+                "goalposts",
+                float(c.get("lo", 0.0)),
+                float(c["full_at"]) if "full_at" in c else float(c["hi"]),
+                0.0,
+                scale,
+                missing=c.get("missing", "skip"),
+            )
+            for c in self.config["member_components"]
+        ]
+        return [*nodes, Node(MEMBER_SCORE, None, 2, aggregate="amean", min_share=0.0)]
+
+
+MEMBER_SCORE = "member_score"
 
 
 class _Lines:
@@ -145,8 +172,11 @@ def load(path: Path = DEFAULT) -> Methodology:
 
     index_codes = set()
     for n, idx in enumerate(config["indices"]):
-        if not idx.get("code"):
-            fail(lines.of("indices", None, n), "an index without code")
+        if idx.get("code") not in KNOWN_INDICES:
+            fail(
+                lines.of("indices", "code", n),
+                f"unknown index {idx.get('code')!r} (the marts hold {', '.join(sorted(KNOWN_INDICES))})",
+            )
         index_codes.add(idx["code"])
     seen: set[str] = set()
     for n, ind in enumerate(config["indicators"]):
@@ -168,6 +198,8 @@ def load(path: Path = DEFAULT) -> Methodology:
             fail(lines.of("indicators", "lo", n), f"{label}: goalposts need lo < hi, got lo = {lo:g}, hi = {hi:g}")
         if ind.get("direction") not in (1, -1):
             fail(lines.of("indicators", "direction", n), f"{label}: direction must be 1 or -1")
+        if ind.get("missing", "skip") not in MISSING_RULES:
+            fail(lines.of("indicators", "missing", n), f"{label}: missing must be one of {MISSING_RULES}")
     for n, comp in enumerate(config["member_components"]):
         code = comp.get("code")
         if code not in KNOWN_COMPONENTS:
@@ -177,6 +209,11 @@ def load(path: Path = DEFAULT) -> Methodology:
             number("member_components", n, comp, "full_at", f"member_components {code}", positive=True)
         elif not (_is_number(comp.get("lo")) and _is_number(comp.get("hi")) and comp["lo"] < comp["hi"]):
             fail(lines.of("member_components", "code", n), f"member_components {code}: needs full_at, or lo < hi")
+        if comp.get("missing", "skip") not in MISSING_RULES:
+            fail(
+                lines.of("member_components", "missing", n),
+                f"member_components {code}: missing must be one of {MISSING_RULES}",
+            )
     for table in ("member_tiers", "grades"):
         mins = [number(table, n, t, "min", f"{table} {t.get('name')}") for n, t in enumerate(config[table])]
         if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):

@@ -21,7 +21,7 @@ from pipelines.synth.scales import Scale
 GRID_TYPES = ["老旧小区", "商品房小区", "村改居", "商圈楼宇"]
 GRID_TYPE_SHARES = [0.35, 0.40, 0.15, 0.10]
 # Households per grid by type: (low, high), uniform.
-HOUSEHOLDS = {"老旧小区": (300, 700), "商品房小区": (400, 1100), "村改居": (200, 600), "商圈楼宇": (80, 320)}
+HOUSEHOLDS = {"老旧小区": (240, 560), "商品房小区": (320, 880), "村改居": (160, 480), "商圈楼宇": (60, 260)}
 
 KM_PER_DEG_LAT = 111.0
 

@@ -165,9 +165,9 @@ def build_members(
     strength = grids["strength"].to_numpy()[g]
     type_shift = np.array([TYPE_ACTIVITY[t] for t in mtype])
     never_shift = np.array([TYPE_NEVER_ACTIVE[t] for t in mtype])
-    p_never = 1 / (1 + np.exp(-(-0.35 - 0.9 * strength + never_shift)))
+    p_never = 0.1 + 0.9 / (1 + np.exp(-(-1.3 - 0.9 * strength + never_shift)))
     never = (rng.random(n) < p_never) | (status != "正常")
-    log_propensity = 1.0 * rng.standard_normal(n) + type_shift
+    log_propensity = 0.75 * rng.standard_normal(n) + type_shift
     return pd.DataFrame(
         {
             "grid": g,

@@ -38,7 +38,7 @@ DEMAND_TEXT = {
 DEMAND_SOURCES = ["12345热线", "网格员上报", "微信小程序", "居民来访", "党员走访"]
 LEVELS = ["网格", "社区", "街道", "区级部门"]
 LEVEL_MEDIAN_HOURS = np.array([20.0, 50.0, 110.0, 220.0])
-MAX_RATE = 40.0  # services per member and quarter that propensity saturates towards
+MAX_RATE = 25.0  # services per member and quarter that propensity saturates towards
 # Required meetings per quarter (methodology v1) and what a strong branch adds.
 REQUIRED = {"支部党员大会": 1, "支部委员会": 3, "党课": 1, "主题党日": 3}
 MEETING_TOPICS = [
@@ -101,7 +101,8 @@ def services_for_quarter(
     beneficiaries = np.where(rng.random(n) < 0.7, np.ceil(rng.pareto(1.6, n) * 2 + 1), np.nan)
     s = strength_q[grid, q]
     rated = rng.random(n) < 0.45
-    rating = np.clip(np.round(4.45 + 0.3 * s + rng.normal(0, 0.75, n)), 1, 5)
+    mood = grids["mood"].to_numpy()[grid]
+    rating = np.clip(np.round(4.85 + 0.35 * s + mood + rng.normal(0, 0.6, n)), 1, 5)
     return pd.DataFrame(
         {
             "member": m,
@@ -143,15 +144,18 @@ def demands(
     day = calendar.sample_days(rng, q, weights)
     reported_min = rng.integers(7 * 60 + 30, 21 * 60, n)
     s = strength_q[grid, q]
-    level = np.where(rng.random(n) < sigmoid(0.2 + 1.0 * s), 0, rng.choice([1, 2, 3], size=n, p=[0.6, 0.28, 0.12]))
+    level = np.where(
+        rng.random(n) < 0.9 * sigmoid(1.9 + 1.0 * s), 0, rng.choice([1, 2, 3], size=n, p=[0.6, 0.28, 0.12])
+    )
     hours = LEVEL_MEDIAN_HOURS[level] * np.exp(-0.3 * s + rng.normal(0, 0.95, n))
     reported_at = day * 1440 + reported_min  # minutes since 2024-01-01
     resolved_at = reported_at + np.round(hours * 60).astype(np.int64)
     export_min = (np.datetime64(calendar.EXPORT_DATE) - np.datetime64("2024-01-01")).astype(int) * 1440
-    resolved = (rng.random(n) < sigmoid(2.0 + 0.9 * s)) & (resolved_at < export_min)
-    satisfaction = np.clip(np.round(4.55 + 0.3 * s - 0.35 * np.log(hours / 48) + rng.normal(0, 0.7, n)), 1, 5)
+    resolved = (rng.random(n) < 0.97 * sigmoid(3.2 + 0.9 * s)) & (resolved_at < export_min)
+    mood = grids["mood"].to_numpy()[grid]
+    satisfaction = np.clip(np.round(4.75 + 0.3 * s + mood - 0.35 * np.log(hours / 48) + rng.normal(0, 0.7, n)), 1, 5)
     rated = resolved & (rng.random(n) < 0.75)
-    claimed = resolved & (rng.random(n) < np.clip(0.5 + 0.1 * s, 0.2, 0.8))
+    claimed = resolved & (rng.random(n) < np.clip(0.65 + 0.1 * s, 0.3, 0.9))
     claimant = _pick_members(rng, members, grid[claimed], q[claimed], member_rates)
     claimed_by = np.full(n, -1)
     claimed_by[np.flatnonzero(claimed)] = claimant
@@ -215,7 +219,7 @@ def meetings(
         for mtype, required in plan.items():
             for q in range(N_QUARTERS):
                 s = strength_q[g, q]
-                held = rng.binomial(required, sigmoid(1.5 + 1.4 * s))
+                held = rng.binomial(required, 0.97 * sigmoid(2.6 + 1.4 * s))
                 if mtype == "主题党日":
                     held += rng.binomial(1, 0.3, len(g))
                 o = np.repeat(np.arange(len(sel)), held)
@@ -236,7 +240,7 @@ def meetings(
         np.where(m["type"] == "党小组会", np.maximum(branch_size // n_groups, 2), branch_size),
     )
     s = strength_q[m["grid"].to_numpy(), m["q"].to_numpy()]
-    attended = rng.binomial(expected.astype(int), np.clip(sigmoid(1.6 + 0.9 * s), 0.3, 0.995))
+    attended = rng.binomial(expected.astype(int), np.clip(sigmoid(2.45 + 0.9 * s), 0.3, 0.995))
     m["day"] = np.minimum(day, np.flatnonzero(calendar.QUARTER_OF_DAY == 7)[-1])
     m["expected"] = expected.astype(int)
     m["attended"] = attended

@@ -2,7 +2,8 @@
 -- rank of each score within the level (ties share the lowest rank: 1, 2, 2, 4; missing
 -- scores are not ranked) and within the peer class, the composite rank's change against the
 -- previous period, red/black list and yellow card. {grade_case}, {grade_order} etc. come
--- from the methodology.
+-- from the methodology. Ranks compare scores rounded to 9 decimals, so floating-point noise
+-- (1e-14) never splits units whose scores are equal by hand.
 CREATE OR REPLACE TEMP TABLE mart_unit_scores_new AS
 WITH graded AS (
     SELECT *, {grade_case} AS raw_grade FROM int_index_scores
@@ -14,17 +15,17 @@ WITH graded AS (
 ), ranked AS (
     SELECT *,
         CASE WHEN fortress IS NOT NULL THEN rank() OVER (PARTITION BY period, level, fortress IS NULL
-                                                         ORDER BY fortress DESC) END AS fortress_rank,
+                                                         ORDER BY round(fortress, 9) DESC) END AS fortress_rank,
         CASE WHEN vanguard IS NOT NULL THEN rank() OVER (PARTITION BY period, level, vanguard IS NULL
-                                                         ORDER BY vanguard DESC) END AS vanguard_rank,
+                                                         ORDER BY round(vanguard, 9) DESC) END AS vanguard_rank,
         CASE WHEN service IS NOT NULL THEN rank() OVER (PARTITION BY period, level, service IS NULL
-                                                        ORDER BY service DESC) END AS service_rank,
+                                                        ORDER BY round(service, 9) DESC) END AS service_rank,
         CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
-                                                          ORDER BY composite DESC) END AS composite_rank,
+                                                          ORDER BY round(composite, 9) DESC) END AS composite_rank,
         CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
-                                                          ORDER BY composite ASC) END AS composite_rank_from_bottom,
+                                                          ORDER BY round(composite, 9) ASC) END AS composite_rank_from_bottom,
         CASE WHEN composite IS NOT NULL AND peer_class IS NOT NULL THEN rank() OVER (
-            PARTITION BY period, level, peer_class, composite IS NULL ORDER BY composite DESC) END AS peer_rank,
+            PARTITION BY period, level, peer_class, composite IS NULL ORDER BY round(composite, 9) DESC) END AS peer_rank,
         count(composite) OVER (PARTITION BY period, level) AS ranked_units
     FROM capped
 ), previous AS (

@@ -1,8 +1,9 @@
 -- Roster snapshots: one row per member and snapshot date (key as_of, member_key).
 -- No index: the outcome step guarantees one row per key (tested); an index would cost more than it saves.
--- member_key is the keyed hash of the ID number; only masked ID and phone are kept.
+-- member_key is the keyed hash of the ID number, member_no its number in member_registry;
+-- only masked ID and phone are kept.
 CREATE TABLE IF NOT EXISTS members (
-    as_of DATE, member_key VARCHAR, id_masked VARCHAR, name VARCHAR, gender VARCHAR, ethnicity VARCHAR,
+    as_of DATE, member_key VARCHAR, member_no INTEGER, id_masked VARCHAR, name VARCHAR, gender VARCHAR, ethnicity VARCHAR,
     birth_date DATE, education VARCHAR, member_category VARCHAR, join_date DATE, full_member_date DATE,
     branch VARCHAR, member_type VARCHAR, grid_id VARCHAR, employer VARCHAR, phone_masked VARCHAR, status VARCHAR,
     _content UBIGINT, _batch_id INTEGER, _file_id INTEGER, _row INTEGER);

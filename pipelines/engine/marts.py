@@ -1,0 +1,33 @@
+"""The engine's marts: what the dashboard and exports read. Every row carries the run id of
+the computation that produced it; `runs` records the methodology (hash and text) and the
+data snapshot of each run, so a published quarter can be shown again exactly as it was.
+
+Indicator values and scores are stored one row per unit (a value and a score column per
+indicator: 10,000 rows a run at city scale rather than 115,000); indicator_scores_long shows
+them one row per indicator, as drilldowns read them."""
+
+# Every indicator the domain SQL computes, in display order (an indicator the methodology
+# drops keeps its raw value, with no score).
+INDICATORS = ("F1", "F2", "F3", "F4", "F5", "V5", "V6", "S1", "S2", "S3", "S4")
+_WIDE = ", ".join(f"{c} DOUBLE, {c}_score DOUBLE" for c in INDICATORS)
+_PAIRS = ", ".join(f"({c}, {c}_score) AS {c}" for c in INDICATORS)
+
+MARTS = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, computed_at TIMESTAMP, methodology_version VARCHAR, config_hash VARCHAR,
+    config_text VARCHAR, data_batch INTEGER, data_files VARCHAR, data_digest VARCHAR);
+CREATE TABLE IF NOT EXISTS unit_scores (
+    run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, unit_name VARCHAR, peer_class VARCHAR,
+    fortress DOUBLE, vanguard DOUBLE, service DOUBLE, composite DOUBLE, satisfaction DOUBLE, grade VARCHAR,
+    fortress_rank INTEGER, vanguard_rank INTEGER, service_rank INTEGER, composite_rank INTEGER, peer_rank INTEGER,
+    ranked_units INTEGER, rank_change INTEGER, list VARCHAR, yellow_card BOOLEAN, rank_q05 INTEGER, rank_q95 INTEGER);
+CREATE TABLE IF NOT EXISTS indicator_scores (
+    run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, {_WIDE});
+CREATE OR REPLACE VIEW indicator_scores_long AS
+SELECT run_id, period, level, unit_id, code, value, score
+FROM (UNPIVOT indicator_scores ON {_PAIRS} INTO NAME code VALUE value, score)
+WHERE value IS NOT NULL;
+CREATE TABLE IF NOT EXISTS member_scores (
+    run_id INTEGER, period VARCHAR, member_no INTEGER, grid_id VARCHAR, services INTEGER, hours DOUBLE,
+    claims INTEGER, rating DOUBLE, score DOUBLE, tier VARCHAR);
+"""
