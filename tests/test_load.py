@@ -282,3 +282,10 @@ def test_cli_load_and_export_quarantine(small_default, tmp_path):
     assert not q["value"].fillna("").str.contains(r"\d{17}[\dX]").any()  # IDs masked
     failed = _cli("load", str(tmp_path / "nothing-here"), "--db", str(db))
     assert failed.returncode != 0 and "不存在" in failed.stdout + failed.stderr
+
+
+def test_top_reasons_read_as_sentences_without_values(small_default, tmp_path):
+    result = load([small_default], tmp_path / "reasons.duckdb")
+    texts = [reason for reason, _ in result.top_reasons]
+    assert texts and all("{" not in t and "与第行" not in t for t in texts)
+    assert any(t.startswith("整行重复 (exact duplicate") for t in texts)  # the row number goes with its parenthesis

@@ -425,9 +425,11 @@ def _run(
                     now,
                 ],
             )
-        # Top reasons: the reason with its column named but without the individual values.
+        # Top reasons: the reason with its column named but without the individual values
+        # (a parenthesis holding the value goes with it).
         result.top_reasons = con.execute(
-            r"""SELECT regexp_replace(replace(r.zh, '{header}', coalesce(q.header, '')), '[：:]?\s*\{value\}', '')
+            r"""SELECT regexp_replace(regexp_replace(replace(r.zh, '{header}', coalesce(q.header, '')),
+                          '（[^（）]*\{value\}[^（）]*）', ''), '[：:]?\s*\{value\}', '')
                       || ' (' || r.en || ')', count(*)
             FROM quarantine q JOIN rule_reasons r USING (rule)
             WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5""",
