@@ -89,7 +89,7 @@ def _export(args: argparse.Namespace) -> int:
             where.append("level = ?")
             params.append(args.level)
         columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
-        table = "unit_scores" if args.what == "scores" else "member_scores JOIN member_registry USING (member_no)"
+        table = "unit_scores" if args.what == "scores" else "member_scores_v JOIN member_registry USING (member_no)"
         order = "period, level, composite_rank NULLS LAST, unit_id" if args.what == "scores" else "period, member_key"
         with connect_read(Path(args.db)) as con:
             if args.run is not None and not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [args.run]).fetchall():

@@ -47,11 +47,17 @@ def parameters(m: Methodology) -> dict[str, str]:
 
 
 def tier_case(m: Methodology, column: str = "score") -> str:
+    """The tier's position in the methodology's list (0 = the top tier) for a score."""
     tiers = m.config["member_tiers"]
-    whens = " ".join(
-        f"WHEN {column} >= {float(x['min']) - CUT_TOLERANCE!r} THEN {_literal(x['name'])}" for x in tiers[:-1]
+    whens = " ".join(f"WHEN {column} >= {float(x['min']) - CUT_TOLERANCE!r} THEN {i}" for i, x in enumerate(tiers[:-1]))
+    return f"CASE {whens} ELSE {len(tiers) - 1} END"
+
+
+def run_tiers(m: Methodology, run_id: int) -> str:
+    return ", ".join(
+        f"({int(run_id)}, {i}, {_literal(x['name'])}, {float(x['min'])!r})"
+        for i, x in enumerate(m.config["member_tiers"])
     )
-    return f"CASE {whens} ELSE {_literal(tiers[-1]['name'])} END"
 
 
 def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> None:
@@ -63,11 +69,12 @@ def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> 
         "member_tree": compile_tree(
             m.member_tree(),
             "int_member_values",
-            keys=("period", "member_no", "grid_id"),
+            keys=("pkey", "member_no", "grid_id"),
             carry=("s", "h", "c", "r_bar"),
         ),
         "member_score": ident(MEMBER_SCORE),
         "tier_case": tier_case(m, ident(MEMBER_SCORE)),
+        "run_tiers": run_tiers(m, run_id),
     }
     for step in STEPS:
         con.execute((SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values))

@@ -30,9 +30,9 @@ attendance AS (
 ),
 -- Members of the period's roster (正常) per grid, with their scores and activity.
 member_grid AS (
-    SELECT m.grid_id, p.pkey, count(*) AS members, count(*) FILTER (WHERE m.s > 0) AS active,
-        sum(m.score) AS score_sum, count(*) FILTER (WHERE m.score >= {vanguard_excellent}) AS excellent
-    FROM int_member_scores m JOIN int_periods p USING (period) GROUP BY ALL
+    SELECT grid_id, pkey, count(*) AS members, count(*) FILTER (WHERE services > 0) AS active,
+        sum(score) AS score_sum, count(*) FILTER (WHERE score >= {vanguard_excellent}) AS excellent
+    FROM member_scores WHERE run_id = {run_id} GROUP BY ALL
 ),
 -- Services and their ratings by the grid where they were given.
 service_grid AS (
