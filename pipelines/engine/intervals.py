@@ -48,20 +48,20 @@ def _log(carried: tuple[np.ndarray, np.ndarray], parent: Node) -> np.ndarray:
 def evaluate(nodes: Sequence[Node], scores: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray], root: str):
     """The root's value (replications × units) from indicator scores (units,) and weights (reps,).
 
-    Each node is carried as (value with 0 where missing, presence as 0/1), so a parent is a
+    Each node is carried as (value with 0 where missing, presence), so a parent is a
     weighted sum of values over a weighted sum of presences: for indicators two matrix
     products, for varying children one contraction each — no NaN passes."""
     carried: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for code, s in scores.items():
         present = ~np.isnan(s)
-        carried[code] = (np.where(present, s, 0.0), present.astype(float))
+        carried[code] = (np.where(present, s, 0.0), present)
     for level in sorted({n.level for n in nodes if n.level > 1}):
         for p in (n for n in nodes if n.level == level):
             children = [c for c in nodes if c.parent == p.code]
             w = np.stack([weights[c.code] for c in children], axis=1)  # reps × k
             if all(carried[c.code][0].ndim == 1 for c in children):
                 vals = np.stack([_log(carried[c.code], p) for c in children])  # k × units
-                num, den = w @ vals, w @ np.stack([carried[c.code][1] for c in children])
+                num, den = w @ vals, w @ np.stack([carried[c.code][1] for c in children]).astype(np.float64)
             else:  # children vary by replication: accumulate in place
                 num = np.zeros((len(w), carried[children[0].code][1].shape[-1]))
                 den = np.zeros_like(num)
@@ -70,15 +70,15 @@ def evaluate(nodes: Sequence[Node], scores: Mapping[str, np.ndarray], weights: M
                     den += w[:, j, None] * carried[c.code][1]
             need = p.min_share * w.sum(axis=1)[:, None]
             need -= SHARE_TOLERANCE * np.maximum(w.sum(axis=1)[:, None], 1.0)
-            ok = (den > 0) & (den >= need)
+            ok = den >= need if p.min_share > 0 else den > 0  # need > 0 implies den > 0
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 np.divide(num, den, out=num)
                 if p.aggregate == "gmean":
                     np.exp(num, out=num)
-            num[~ok] = 0.0
-            carried[p.code] = (num, ok.astype(float))
+            np.putmask(num, ~ok, 0.0)
+            carried[p.code] = (num, ok)
     value, present = carried[root]
-    value[present == 0] = np.nan
+    np.putmask(value, ~present, np.nan)
     return value
 
 
@@ -92,7 +92,7 @@ def min_ranks_desc(values: np.ndarray) -> np.ndarray:
     new_run = np.empty(s.shape, dtype=bool)
     new_run[:, 0] = True
     np.not_equal(s[:, 1:], s[:, :-1], out=new_run[:, 1:])
-    first = np.where(new_run, np.arange(values.shape[1], dtype=float)[None, :] + 1.0, 0.0)
+    first = np.where(new_run, np.arange(1, values.shape[1] + 1, dtype=np.float64)[None, :], 0.0)
     np.maximum.accumulate(first, axis=1, out=first)
     first[np.isnan(s)] = np.nan
     out = np.empty_like(first)
@@ -100,12 +100,13 @@ def min_ranks_desc(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def discrete_quantile(values: np.ndarray, q: float) -> np.ndarray:
-    """Per row, the smallest value whose share of the row's (non-NaN) values reaches q."""
+def discrete_quantiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Per row, for each q, the smallest value whose share of the row's (non-NaN) values
+    reaches q. One sort serves every q."""
     ordered = np.sort(values, axis=1)  # NaN last
     n = (~np.isnan(values)).sum(axis=1)
-    k = np.clip(np.ceil(q * n).astype(int) - 1, 0, None)
-    return ordered[np.arange(len(values)), k]
+    rows = np.arange(len(values))
+    return [ordered[rows, np.clip(np.ceil(q * n).astype(int) - 1, 0, None)] for q in qs]
 
 
 def rank_intervals(
@@ -119,11 +120,10 @@ def rank_intervals(
     bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
     for a, b in itertools.pairwise(bounds):
         value = evaluate(nodes, {k: v[a:b] for k, v in scores.items()}, weights, root)
-        ranks = min_ranks_desc(value).T  # units × reps
+        ranks = np.ascontiguousarray(min_ranks_desc(value).T)  # units × reps
         ok = ~np.isnan(ranks).all(axis=1)
         ranked[a:b] = ok
-        lo[a:b][ok] = discrete_quantile(ranks[ok], q_lo)
-        hi[a:b][ok] = discrete_quantile(ranks[ok], q_hi)
+        lo[a:b][ok], hi[a:b][ok] = discrete_quantiles(ranks[ok], (q_lo, q_hi))
     return ranked, lo, hi
 
 
