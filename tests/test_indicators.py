@@ -25,14 +25,16 @@ CREATE TABLE orgs AS SELECT * FROM (VALUES
     t(org_id, org_type, grid_id);
 CREATE TABLE member_registry AS SELECT * FROM (VALUES (1, 'm1'), (2, 'm2'), (3, 'm3'), (4, 'm4'), (5, 'm5'))
     t(member_no, member_key);
-CREATE TABLE members AS SELECT CAST(as_of AS DATE) AS as_of, member_key, member_no, grid_id, member_type, status
+CREATE TABLE grid_registry AS SELECT * FROM (VALUES (1, 'G1'), (2, 'G2')) t(grid_no, grid_id);
+CREATE TABLE members AS SELECT CAST(as_of AS DATE) AS as_of, member_key, member_no, grid_id, grid_no, member_type,
+    status
 FROM member_registry JOIN (VALUES
     ('2025-03-31', 'm1', 'G1', '离退休党员', '正常'), ('2025-03-31', 'm2', 'G1', '在职报到党员', '正常'),
     ('2025-03-31', 'm3', 'G2', '社区党员', '正常'), ('2025-03-31', 'm4', 'G1', '社区党员', '停止'),
     ('2025-06-30', 'm1', 'G1', '离退休党员', '正常'), ('2025-06-30', 'm2', 'G1', '在职报到党员', '正常'),
     ('2025-06-30', 'm3', 'G2', '社区党员', '正常'), ('2025-06-30', 'm4', 'G1', '社区党员', '停止'),
     ('2025-06-30', 'm5', 'G2', '社区党员', '正常'))
-    t(as_of, member_key, grid_id, member_type, status) USING (member_key);
+    t(as_of, member_key, grid_id, member_type, status) USING (member_key) JOIN grid_registry USING (grid_id);
 CREATE TABLE services AS SELECT member_key, member_no, grid_id, CAST(d AS DATE) AS service_date, hours, rating
 FROM member_registry JOIN (VALUES
     ('m1', 'G1', '2025-01-05', 3.0, 5), ('m1', 'G1', '2025-02-05', 2.0, 4), ('m1', 'G1', '2025-03-05', 2.5, NULL),

@@ -222,9 +222,15 @@ def test_quarantined_rows_leave_quarantine_when_what_they_lacked_arrives(small_c
     assert _q(db, "SELECT count(*) FROM services WHERE member_no IS NULL")[0][0] == 0  # numbered when released
 
 
-def test_member_numbers_are_given_once_and_match_the_keys(loaded):
+def test_member_and_grid_numbers_are_given_once_and_match_the_keys(loaded):
     registry = _q(loaded, "SELECT count(*), count(DISTINCT member_no), count(DISTINCT member_key) FROM member_registry")
     assert registry[0][0] == registry[0][1] == registry[0][2] > 1000
+    grids = _q(loaded, "SELECT count(*), count(DISTINCT grid_no), count(DISTINCT grid_id) FROM grid_registry")
+    assert grids[0][0] == grids[0][1] == grids[0][2] > 50
+    wrong = _q(
+        loaded, "SELECT count(*) FROM members m JOIN grid_registry g USING (grid_id) WHERE m.grid_no <> g.grid_no"
+    )
+    assert wrong == [(0,)] and _q(loaded, "SELECT count(*) FROM members WHERE grid_no IS NULL") == [(0,)]
     for table, no, key in (
         ("members", "member_no", "member_key"),
         ("services", "member_no", "member_key"),

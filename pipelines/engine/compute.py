@@ -112,7 +112,7 @@ class StaleWarehouse(RuntimeError):
 
 
 def _check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
-    needed = {("services", "member_no"), ("demands", "claimed_by_no"), ("members", "member_no")}
+    needed = {("services", "member_no"), ("demands", "claimed_by_no"), ("members", "member_no"), ("members", "grid_no")}
     present = set(
         con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'warehouse'").fetchall()
     )

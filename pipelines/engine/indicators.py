@@ -69,7 +69,7 @@ def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> 
         "member_tree": compile_tree(
             m.member_tree(),
             "int_member_values",
-            keys=("pkey", "member_no", "grid_id"),
+            keys=("pkey", "member_no", "grid_no"),
             carry=("s", "h", "c", "r_bar"),
         ),
         "member_score": ident(MEMBER_SCORE),

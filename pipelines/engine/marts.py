@@ -3,8 +3,9 @@ the computation that produced it; `runs` records the methodology (hash and text)
 data snapshot of each run, so a published quarter can be shown again exactly as it was.
 
 Member scores (455,000 rows a run at city scale) are stored as numbers: the quarter as its
-key (20254) and the tier as its position in the run's tiers (run_tiers); member_scores_v
-shows them with labels.
+key (20254), the grid as its number in the warehouse's grid_registry (numbers are given once
+and never change) and the tier as its position in the run's tiers (run_tiers);
+member_scores_v shows them with labels (read it with the warehouse attached).
 
 Indicator values and scores are stored one row per unit (a value and a score column per
 indicator: 10,000 rows a run at city scale rather than 115,000); indicator_scores_long shows
@@ -32,11 +33,11 @@ SELECT run_id, period, level, unit_id, code, value, score
 FROM (UNPIVOT indicator_scores ON {_PAIRS} INTO NAME code VALUE value, score)
 WHERE value IS NOT NULL;
 CREATE TABLE IF NOT EXISTS member_scores (
-    run_id INTEGER, pkey INTEGER, member_no INTEGER, grid_id VARCHAR, services INTEGER, hours DOUBLE,
+    run_id INTEGER, pkey INTEGER, member_no INTEGER, grid_no INTEGER, services INTEGER, hours DOUBLE,
     claims INTEGER, rating DOUBLE, score DOUBLE, tier_no UTINYINT);
 CREATE TABLE IF NOT EXISTS run_tiers (run_id INTEGER, tier_no UTINYINT, tier VARCHAR, min_score DOUBLE);
 CREATE OR REPLACE VIEW member_scores_v AS
 SELECT s.run_id, CAST(s.pkey // 10 AS VARCHAR) || 'Q' || CAST(s.pkey % 10 AS VARCHAR) AS period, s.member_no,
-    s.grid_id, s.services, s.hours, s.claims, s.rating, s.score, t.tier
-FROM member_scores s JOIN run_tiers t USING (run_id, tier_no);
+    g.grid_id, s.services, s.hours, s.claims, s.rating, s.score, t.tier
+FROM member_scores s JOIN run_tiers t USING (run_id, tier_no) JOIN grid_registry g USING (grid_no);
 """

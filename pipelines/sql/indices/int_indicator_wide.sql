@@ -30,9 +30,11 @@ attendance AS (
 ),
 -- Members of the period's roster (正常) per grid, with their scores and activity.
 member_grid AS (
-    SELECT grid_id, pkey, count(*) AS members, count(*) FILTER (WHERE services > 0) AS active,
-        sum(score) AS score_sum, count(*) FILTER (WHERE score >= {vanguard_excellent}) AS excellent
-    FROM member_scores WHERE run_id = {run_id} GROUP BY ALL
+    SELECT r.grid_id, m.* FROM (
+        SELECT grid_no, pkey, count(*) AS members, count(*) FILTER (WHERE services > 0) AS active,
+            sum(score) AS score_sum, count(*) FILTER (WHERE score >= {vanguard_excellent}) AS excellent
+        FROM member_scores WHERE run_id = {run_id} GROUP BY ALL) m
+    JOIN grid_registry r USING (grid_no)
 ),
 -- Services and their ratings by the grid where they were given.
 service_grid AS (

@@ -13,7 +13,7 @@ WITH svc AS (
     SELECT claimed_by_no::BIGINT * 100000 + pbi_qkey(resolved_at) AS mq, count(*) AS c
     FROM demands WHERE claimed_by_no IS NOT NULL AND resolved_at IS NOT NULL GROUP BY ALL
 ), v AS (
-    SELECT r.pkey, r.member_no, r.grid_id,
+    SELECT r.pkey, r.member_no, r.grid_no,
         coalesce(svc.s, 0) AS s, coalesce(svc.h, 0) AS h, coalesce(claims.c, 0) AS c,
         (coalesce(svc.rating_sum, 0) + {rating_prior_weight} * {rating_prior_mean})
             / (coalesce(svc.n_rated, 0) + {rating_prior_weight}) AS r_bar

@@ -6,6 +6,6 @@ chosen AS (
     SELECT p.period, p.pkey, coalesce(max(s.as_of) FILTER (WHERE s.as_of <= p.p_end), min(s.as_of)) AS as_of
     FROM int_periods p CROSS JOIN snapshots s GROUP BY p.period, p.pkey
 )
-SELECT c.period, c.pkey, m.member_no, m.grid_id, m.member_type
+SELECT c.period, c.pkey, m.member_no, m.grid_no, m.member_type
 FROM chosen c JOIN members m USING (as_of)
 WHERE m.status = '正常';
