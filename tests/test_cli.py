@@ -34,3 +34,10 @@ def test_rerun_replaces_previous_output(tmp_path):
     stale.write_text("x")
     assert _run("synth", "--seed", "1", "--out", str(out)).returncode == 0
     assert not stale.exists()
+
+
+def test_scale_names_match_the_generator():
+    from pipelines.cli import SCALE_NAMES
+    from pipelines.synth.scales import SCALES
+
+    assert set(SCALE_NAMES) == set(SCALES)

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 import duckdb
@@ -55,6 +55,28 @@ def grade_order_macro(m: Methodology) -> str:
     return f"CREATE OR REPLACE TEMP MACRO pbi_grade_order(g) AS CASE g {cases} END"
 
 
+class Beside(threading.Thread):
+    """A call run in a thread beside the caller; result() waits for it (and re-raises)."""
+
+    def __init__(self, fn, *args) -> None:
+        super().__init__(daemon=True)
+        self._call, self._value, self._error = (fn, args), None, None
+        self.start()
+
+    def run(self) -> None:
+        fn, args = self._call
+        try:
+            self._value = fn(*args)
+        except BaseException as e:  # handed to the caller
+            self._error = e
+
+    def result(self):
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     """Compute every period and level from the marts on `con`; returns the new run id."""
     con.execute(MARTS)
@@ -62,28 +84,27 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     batch, files = _data_snapshot(con)
     nodes = m.tree()
     keys, group = ("period", "level", "unit_id"), ("period", "level")
-    with ThreadPoolExecutor(1) as pool:
-        # DuckDB releases the GIL while it works: NumPy is imported, and the rank intervals
-        # drawn, beside the SQL.
-        numpy_side = pool.submit(importlib.import_module, "pipelines.engine.intervals")
-        indicators.compute_raw(con, m, run_id)
-        score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
-        intervals = numpy_side.result()
-        scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
-        drawn = pool.submit(intervals.rank_intervals, nodes, scores, groups, "composite", m.config["rank_intervals"])
-        _sql(con, "int_index_scores.sql")
-        con.execute(grade_order_macro(m))
-        _sql(con, "mart_unit_scores.sql", **mart_parameters(m))
-        con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, dt.datetime.now(), m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
-        )
-        scored = {n.code for n in nodes if n.level == 1}
-        columns = ", ".join(f"w.{c}, {'e.' + ident(c) if c in scored else 'NULL'}" for c in INDICATORS)
-        con.execute(f"""INSERT INTO indicator_scores
-            SELECT {run_id}, period, level, unit_id, {columns}
-            FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
-        intervals.store(con, keys, drawn.result())
+    # DuckDB releases the GIL while it works: NumPy is imported, and the rank intervals
+    # drawn, beside the SQL.
+    numpy_side = Beside(importlib.import_module, "pipelines.engine.intervals")
+    indicators.compute_raw(con, m, run_id)
+    score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
+    intervals = numpy_side.result()
+    scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
+    drawn = Beside(intervals.rank_intervals, nodes, scores, groups, "composite", m.config["rank_intervals"])
+    _sql(con, "int_index_scores.sql")
+    con.execute(grade_order_macro(m))
+    _sql(con, "mart_unit_scores.sql", **mart_parameters(m))
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, dt.datetime.now(), m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
+    )
+    scored = {n.code for n in nodes if n.level == 1}
+    columns = ", ".join(f"w.{c}, {'e.' + ident(c) if c in scored else 'NULL'}" for c in INDICATORS)
+    con.execute(f"""INSERT INTO indicator_scores
+        SELECT {run_id}, period, level, unit_id, {columns}
+        FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
+    intervals.store(con, keys, drawn.result())
     con.execute(f"""INSERT INTO unit_scores SELECT {run_id}, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95 FROM
         (SELECT *, 0 AS _x FROM mart_unit_scores_new) u
         LEFT JOIN int_rank_intervals i USING (period, level, unit_id)""")
