@@ -104,6 +104,7 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     con.execute(f"""INSERT INTO indicator_scores
         SELECT {run_id}, period, level, unit_id, {columns}
         FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
+    con.execute("INSERT INTO member_scores SELECT * FROM int_member_rows")
     intervals.store(con, keys, drawn.result())
     con.execute(f"""INSERT INTO unit_scores SELECT {run_id}, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95 FROM
         (SELECT *, 0 AS _x FROM mart_unit_scores_new) u

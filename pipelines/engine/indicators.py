@@ -61,8 +61,8 @@ def run_tiers(m: Methodology, run_id: int) -> str:
 
 
 def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> None:
-    """Build int_periods … int_indicator_wide/values as temp tables; members' scores go into
-    the member_scores mart under `run_id` (int_member_scores shows them)."""
+    """Build int_periods … int_indicator_wide/values as temp tables; int_member_rows holds the
+    member_scores mart's rows for `run_id` (int_member_scores shows them with labels)."""
     con.execute(MARTS)
     values = parameters(m) | {
         "run_id": str(int(run_id)),
