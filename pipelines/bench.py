@@ -190,19 +190,20 @@ def bench_compute(scale: str) -> dict:
     work = ROOT / "data" / "bench" / "work"
     loaded = work / "pbi-0.duckdb"
     repeat = COMPUTE_REPEATS.get(scale, 1)
-    base = min(run_measured([sys.executable, "-c", GROUP_BY, str(loaded)]) for _ in range(repeat))
-    runs = []
-    for i in range(repeat):
+    bases, runs = [], []
+    for i in range(repeat):  # interleaved, so that the machine's drift touches both sides alike
+        bases.append(run_measured([sys.executable, "-c", GROUP_BY, str(loaded)]))
         db = work / f"compute-{i}.duckdb"
         shutil.copyfile(loaded, db)
         scores_path(db).unlink(missing_ok=True)  # a first computation, as after a fresh load
         runs.append(run_measured([sys.executable, "-m", "pipelines", "compute", "--db", str(db)], quiet=True))
+    base = min(bases)
     wall, rss = min(r[0] for r in runs), max(r[1] for r in runs)
     ratio = wall / base[0]
     body = f"""## Index computation — `{scale}`
 
 Measured {dt.date.today().isoformat()} on {machine()}, on the loaded `{scale}` database; both as fresh processes
-in the same run, best of {repeat}.
+in the same run, interleaved, best of {repeat} each.
 
 | step | wall time | peak RSS |
 |---|---|---|
