@@ -87,7 +87,18 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     # DuckDB releases the GIL while it works: NumPy is imported, and the rank intervals
     # drawn, beside the SQL.
     numpy_side = Beside(importlib.import_module, "pipelines.engine.intervals")
-    indicators.compute_raw(con, m, run_id)
+    # The member rows are written to the mart by a second connection while this one goes on.
+    writer = con.cursor()
+    mart = f"{ident(scalar(con, 'SELECT current_database()'))}.main.member_scores"
+    written: list[Beside] = []
+    indicators.compute_raw(
+        con,
+        m,
+        run_id,
+        members_ready=lambda: written.append(
+            Beside(writer.execute, f"INSERT INTO {mart} SELECT * FROM work.int_member_rows")
+        ),
+    )
     score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
     intervals = numpy_side.result()
     scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
@@ -104,7 +115,8 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     con.execute(f"""INSERT INTO indicator_scores
         SELECT {run_id}, period, level, unit_id, {columns}
         FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
-    con.execute("INSERT INTO member_scores SELECT * FROM int_member_rows")
+    written[0].result()
+    writer.close()
     intervals.store(con, keys, drawn.result())
     con.execute(f"""INSERT INTO unit_scores SELECT {run_id}, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95 FROM
         (SELECT *, 0 AS _x FROM mart_unit_scores_new) u

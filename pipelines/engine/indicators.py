@@ -4,6 +4,7 @@ scored by the composite engine with the methodology's member tree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -60,10 +61,14 @@ def run_tiers(m: Methodology, run_id: int) -> str:
     )
 
 
-def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> None:
-    """Build int_periods … int_indicator_wide/values as temp tables; int_member_rows holds the
-    member_scores mart's rows for `run_id` (int_member_scores shows them with labels)."""
+def compute_raw(
+    con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int, members_ready: Callable[[], object] | None = None
+) -> None:
+    """Build int_periods … int_indicator_wide/values as temp tables; work.int_member_rows holds
+    the member_scores mart's rows for `run_id` (int_member_scores shows them with labels);
+    members_ready is called as soon as they are there."""
     con.execute(MARTS)
+    con.execute("ATTACH IF NOT EXISTS ':memory:' AS work")
     values = parameters(m) | {
         "run_id": str(int(run_id)),
         "member_tree": compile_tree(
@@ -78,3 +83,5 @@ def compute_raw(con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int) -> 
     }
     for step in STEPS:
         con.execute((SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values))
+        if step == "int_member_scores" and members_ready is not None:
+            members_ready()

@@ -33,7 +33,7 @@ member_grid AS (
     SELECT r.grid_id, m.* FROM (
         SELECT grid_no, pkey, count(*) AS members, count(*) FILTER (WHERE services > 0) AS active,
             sum(score) AS score_sum, count(*) FILTER (WHERE score >= {vanguard_excellent}) AS excellent
-        FROM int_member_rows GROUP BY ALL) m
+        FROM work.int_member_rows GROUP BY ALL) m
     JOIN grid_registry r USING (grid_no)
 ),
 -- Services and their ratings by the grid where they were given.
