@@ -9,12 +9,11 @@ import datetime as dt
 import hashlib
 import importlib
 import json
-import threading
 from pathlib import Path
 
 import duckdb
 
-from pipelines.duck import scalar
+from pipelines.duck import Beside, scalar
 from pipelines.engine import indicators
 from pipelines.engine.composite import ident, score_wide
 from pipelines.engine.indicators import CUT_TOLERANCE
@@ -53,28 +52,6 @@ def mart_parameters(m: Methodology) -> dict[str, str]:
 def grade_order_macro(m: Methodology) -> str:
     cases = " ".join(f"WHEN {_q(g['name'])} THEN {i}" for i, g in enumerate(m.config["grades"]))
     return f"CREATE OR REPLACE TEMP MACRO pbi_grade_order(g) AS CASE g {cases} END"
-
-
-class Beside(threading.Thread):
-    """A call run in a thread beside the caller; result() waits for it (and re-raises)."""
-
-    def __init__(self, fn, *args) -> None:
-        super().__init__(daemon=True)
-        self._call, self._value, self._error = (fn, args), None, None
-        self.start()
-
-    def run(self) -> None:
-        fn, args = self._call
-        try:
-            self._value = fn(*args)
-        except BaseException as e:  # handed to the caller
-            self._error = e
-
-    def result(self):
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.duck import Beside, sibling
 from pipelines.engine.composite import compile_tree, ident
 from pipelines.engine.marts import MARTS
 from pipelines.engine.methodology import MEMBER_SCORE, Methodology
@@ -17,6 +18,7 @@ SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
 STEPS = [
     "int_periods",
     "int_unit_grids",
+    "int_grid_records",  # on a second connection, beside the member steps
     "int_period_rosters",
     "int_member_values",
     "int_member_scores",
@@ -81,7 +83,16 @@ def compute_raw(
         "tier_case": tier_case(m, ident(MEMBER_SCORE)),
         "run_tiers": run_tiers(m, run_id),
     }
+    beside = sibling(con)
+    grid_records = None
     for step in STEPS:
-        con.execute((SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values))
+        sql = (SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values)
+        if step == "int_grid_records":
+            grid_records = Beside(beside.execute, sql)
+            continue
+        if step == "int_indicator_wide":
+            grid_records.result()
+            beside.close()
+        con.execute(sql)
         if step == "int_member_scores" and members_ready is not None:
             members_ready()

@@ -3,7 +3,8 @@
 CREATE OR REPLACE TEMP MACRO pbi_qkey(d) AS year(d) * 10 + quarter(d);
 -- The quarters covered by the data: from the first to the last quarter with a service,
 -- demand or meeting. period: '2025Q3'; pkey: 20253; p_start and p_end: its first and last day.
-CREATE OR REPLACE TEMP TABLE int_periods AS
+-- In `work`, so that the computation's second connection sees them too.
+CREATE OR REPLACE TABLE work.int_periods AS
 WITH bounds AS (
     SELECT min(d) AS lo, max(d) AS hi FROM (
         SELECT min(service_date) AS d FROM services
@@ -17,3 +18,4 @@ SELECT strftime(q, '%Y') || 'Q' || quarter(q) AS period, pbi_qkey(q) AS pkey, CA
     CAST(q + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE) AS p_end
 FROM bounds, range(date_trunc('quarter', lo), date_trunc('quarter', hi) + INTERVAL 1 DAY, INTERVAL 3 MONTH) t(q)
 WHERE lo IS NOT NULL;
+CREATE OR REPLACE TEMP VIEW int_periods AS SELECT * FROM work.int_periods;
