@@ -94,6 +94,7 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
         FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
     written[0].result()
     writer.close()
+    con.execute("CHECKPOINT")  # most of the writing, while the draws may still run
     intervals.store(con, keys, drawn.result())
     con.execute(f"""INSERT INTO unit_scores SELECT {run_id}, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95 FROM
         (SELECT *, 0 AS _x FROM mart_unit_scores_new) u
