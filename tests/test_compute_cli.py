@@ -151,3 +151,27 @@ def test_a_warehouse_from_an_older_loader_is_refused_with_a_reason(tmp_path):
     run = _cli("compute", "--db", str(old))
     assert run.returncode != 0 and "services.member_no missing" in run.stderr and "重新加载" in run.stderr
     assert not scores_path(old).exists()  # nothing published
+
+
+def test_every_score_is_explained_by_its_indicators(db):
+    """The published fortress/vanguard/service of every unit is the weighted mean of the stored
+    indicator scores (weights of methodology v1, reweighted over those present)."""
+    weights = {"F1": 0.30, "F2": 0.15, "F3": 0.25, "F4": 0.20, "F5": 0.10, "V5": 0.60, "V6": 0.40}
+    weights |= {"S1": 0.20, "S2": 0.25, "S3": 0.20, "S4": 0.35}
+    with connect_read(db) as con:
+        run = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
+        ind = con.execute("SELECT * FROM indicator_scores_long WHERE run_id = ?", [run]).df()
+        units = con.execute("SELECT * FROM unit_scores WHERE run_id = ?", [run]).df()
+        members = con.execute("SELECT count(*), count(DISTINCT tier) FROM member_scores_v WHERE run_id = ?", [run])
+        assert members.fetchall()[0][1] == 4
+    ind["w"] = ind["code"].map(weights)
+    ind["index"] = ind["code"].str[0].map({"F": "fortress", "V": "vanguard", "S": "service"})
+    ind["ws"] = ind["w"] * ind["score"]
+    sums = ind.groupby(["period", "level", "unit_id", "index"])[["ws", "w"]].sum()
+    expected = (sums["ws"] / sums["w"]).where(sums["w"] >= 0.5 - 1e-12).unstack("index")
+    got = units.set_index(["period", "level", "unit_id"])[["fortress", "vanguard", "service"]]
+    joined = got.join(expected.add_suffix("_expected"), how="inner")
+    assert len(joined) > 500
+    for col in ("fortress", "vanguard", "service"):
+        both = joined[[col, f"{col}_expected"]].dropna()
+        assert len(both) > 500 and (both[col] - both[f"{col}_expected"]).abs().max() < 1e-9
