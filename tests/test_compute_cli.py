@@ -6,6 +6,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -154,12 +155,18 @@ def test_a_warehouse_from_an_older_loader_is_refused_with_a_reason(tmp_path):
 
 
 def test_every_score_is_explained_by_its_indicators(db):
-    """The published fortress/vanguard/service of every unit is the weighted mean of the stored
-    indicator scores (weights of methodology v1, reweighted over those present)."""
-    weights = {"F1": 0.30, "F2": 0.15, "F3": 0.25, "F4": 0.20, "F5": 0.10, "V5": 0.60, "V6": 0.40}
-    weights |= {"S1": 0.20, "S2": 0.25, "S3": 0.20, "S4": 0.35}
+    """The published fortress/vanguard/service of every unit, in every run, is the weighted mean
+    of the stored indicator scores, with the weights of the methodology the run recorded
+    (reweighted over the indicators present)."""
     with connect_read(db) as con:
-        run = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
+        runs = con.execute("SELECT run_id, config_text FROM runs ORDER BY run_id").fetchall()
+    for run, config_text in runs:
+        weights = {i["code"]: i["weight"] for i in tomllib.loads(config_text)["indicators"]}
+        _check_explained(db, run, weights)
+
+
+def _check_explained(db: Path, run: int, weights: dict[str, float]) -> None:
+    with connect_read(db) as con:
         ind = con.execute("SELECT * FROM indicator_scores_long WHERE run_id = ?", [run]).df()
         units = con.execute("SELECT * FROM unit_scores WHERE run_id = ?", [run]).df()
         members = con.execute("SELECT count(*), count(DISTINCT tier) FROM member_scores_v WHERE run_id = ?", [run])
