@@ -9,6 +9,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `dashboard.*` imports under streamlit run
 
+from dashboard import data
 from dashboard.i18n import LANGUAGES, language, t
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏛️", layout="wide")
@@ -27,9 +28,18 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
-pages = {
-    t("nav.section.data"): [
-        st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw", default=True),
-    ],
-}
+if data.stamp().computed:
+    pages = {
+        t("nav.section.review"): [
+            st.Page("views/overview.py", title=t("nav.overview"), icon="🏠", url_path="overview", default=True),
+        ],
+        t("nav.section.data"): [st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw")],
+    }
+else:  # nothing published: how to load, and the raw files already there
+    pages = {
+        t("nav.section.data"): [
+            st.Page("views/empty.py", title=t("empty.title"), icon="📥", url_path="start", default=True),
+            st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw"),
+        ],
+    }
 st.navigation(pages).run()

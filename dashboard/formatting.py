@@ -20,3 +20,15 @@ def date_time(value: dt.datetime, lang: str) -> str:
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
     return f"{value:%Y-%m-%d %H:%M}"
+
+
+def count(n: int, lang: str) -> str:
+    """Counts for Chinese readers in 万 from ten thousand up (191.2万); English with commas."""
+    if lang == "zh" and abs(n) >= 10_000:
+        return f"{n / 10_000:,.1f}万"
+    return f"{n:,}"
+
+
+def score(x: float | None) -> str:
+    """An index score to one decimal; a dash where it is missing (insufficient data)."""
+    return "—" if x is None or x != x else f"{x:.1f}"

@@ -14,11 +14,14 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 def _app(monkeypatch, raw: Path, lang: str | None = None) -> AppTest:
+    """The raw-files page, with nothing published (PBI_DB names no file)."""
     monkeypatch.setenv("PBI_RAW", str(raw))
+    monkeypatch.setenv("PBI_DB", str(raw.parent / "unpublished" / "pbi.duckdb"))
     at = AppTest.from_file(APP, default_timeout=30)
     if lang:
         at.query_params["lang"] = lang
-    return at.run()
+    at.run()
+    return at.switch_page("views/raw_files.py").run()
 
 
 def test_catalog_has_the_same_keys_in_both_languages():

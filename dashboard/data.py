@@ -1,0 +1,118 @@
+"""The dashboard's one way to the data: cached, read-only queries over the published marts.
+
+Each query opens a short read-only connection (the loader and the engine publish by replacing
+files, so nothing may hold a connection open), reads its result at once and closes. Results
+are cached on the published files' modification times: a new load or computation shows up at
+the next rerun, with no restart. Pages call these functions; they hold no SQL of their own.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.engine.scores_db import connect_read, scores_path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "warehouse" / "pbi.duckdb"
+
+
+def db_path() -> Path:
+    """The published warehouse named by PBI_DB (relative paths from the project root)."""
+    path = Path(os.environ.get("PBI_DB", DEFAULT_DB))
+    return path if path.is_absolute() else ROOT / path
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Which published files exist, and their modification times: the cache key."""
+
+    db: str
+    warehouse_mtime: int | None
+    scores_mtime: int | None
+
+    @property
+    def loaded(self) -> bool:
+        return self.warehouse_mtime is not None
+
+    @property
+    def computed(self) -> bool:
+        return self.loaded and self.scores_mtime is not None
+
+
+def stamp() -> Stamp:
+    db = db_path()
+    scores = scores_path(db)
+    return Stamp(
+        str(db),
+        db.stat().st_mtime_ns if db.exists() else None,
+        scores.stat().st_mtime_ns if scores.exists() else None,
+    )
+
+
+def _read(s: Stamp, sql: str, params: list | None = None) -> pd.DataFrame:
+    with connect_read(Path(s.db)) as con:
+        return con.execute(sql, params or []).df()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def latest_run(s: Stamp) -> dict | None:
+    """The newest computation: run id, time, methodology version and hash."""
+    if not s.computed:
+        return None
+    runs = _read(
+        s,
+        "SELECT run_id, computed_at, methodology_version, config_hash, data_digest FROM runs "
+        "ORDER BY run_id DESC LIMIT 1",
+    )
+    return None if runs.empty else runs.iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def periods(s: Stamp, run: int) -> list[str]:
+    """The run's quarters, oldest first."""
+    return _read(s, "SELECT DISTINCT period FROM unit_scores WHERE run_id = ? ORDER BY period", [run])[
+        "period"
+    ].tolist()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_scores(s: Stamp, run: int, period: str, level: str) -> pd.DataFrame:
+    """Every unit of a level in a quarter, ranked (unranked units last)."""
+    return _read(
+        s,
+        "SELECT * EXCLUDE (run_id) FROM unit_scores WHERE run_id = ? AND period = ? AND level = ? "
+        "ORDER BY composite_rank NULLS LAST, unit_id",
+        [run, period, level],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def record_counts(s: Stamp, run: int, period: str) -> dict[str, int]:
+    """Grids, counted members, services and demands of a quarter (the whole city)."""
+    row = _read(
+        s,
+        """SELECT
+            (SELECT count(*) FROM grids) AS grids,
+            (SELECT count(*) FROM member_scores_v WHERE run_id = ? AND period = ?) AS members,
+            (SELECT count(*) FROM services
+             WHERE CAST(year(service_date) AS VARCHAR) || 'Q' || CAST(quarter(service_date) AS VARCHAR) = ?)
+                AS services,
+            (SELECT count(*) FROM demands
+             WHERE CAST(year(reported_at) AS VARCHAR) || 'Q' || CAST(quarter(reported_at) AS VARCHAR) = ?)
+                AS demands""",
+        [run, period, period, period],
+    ).iloc[0]
+    return {k: int(v) for k, v in row.items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def quarantined(s: Stamp) -> int:
+    """Rows of the loaded exports held in quarantine (not in any index)."""
+    if not s.loaded:
+        return 0
+    return int(_read(s, "SELECT count(*) AS n FROM quarantine")["n"].iloc[0])

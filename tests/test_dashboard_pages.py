@@ -1,0 +1,98 @@
+"""Dashboard pages over a published, computed demo city (AppTest), and the start page when
+nothing is published."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.engine.compute import compute
+from pipelines.engine.methodology import load as load_methodology
+from pipelines.engine.scores_db import connect_read
+from pipelines.load.batch import load
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def published(small_default, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("dash") / "pbi.duckdb"
+    load([small_default], db)
+    compute(db, load_methodology())
+    return db
+
+
+def _app(monkeypatch, db: Path, **params: str) -> AppTest:
+    monkeypatch.setenv("PBI_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _grid_scores(db: Path, period: str):
+    with connect_read(db) as con:
+        return con.execute(
+            "SELECT * FROM unit_scores WHERE run_id = (SELECT max(run_id) FROM runs) AND period = ? AND level = 'grid'",
+            [period],
+        ).df()
+
+
+def test_overview_shows_the_latest_quarter(monkeypatch, published):
+    at = _app(monkeypatch, published)
+    assert not at.exception
+    assert at.title[0].value == "总览 · 2025Q4"
+    assert "计算批次 1" in at.caption[0].value
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["网格", "计入党员", "服务记录", "群众诉求"]
+    assert labels[4:] == ["党建综合指数", "堡垒指数", "先锋指数", "服务指数"]
+    grades = at.dataframe[0].value
+    scores = _grid_scores(published, "2025Q4")
+    assert list(grades["等级"]) == ["好", "较好", "一般", "较差"]
+    assert grades["单位数"].sum() == scores["grade"].notna().sum()
+    red = at.dataframe[1].value
+    assert red["排名"].iloc[0] == 1 and len(red) <= 5
+    assert red["单位"].iloc[0] == scores.sort_values("composite_rank")["unit_name"].iloc[0]
+
+
+def test_filters_restore_from_the_url_and_write_back(monkeypatch, published):
+    at = _app(monkeypatch, published, period="2024Q3", level="street")
+    assert not at.exception
+    assert at.title[0].value == "总览 · 2024Q3"
+    assert at.sidebar.selectbox[0].value == "2024Q3" and at.sidebar.selectbox[1].value == "street"
+    assert "街道" in at.subheader[1].value
+    at.sidebar.selectbox[0].set_value("2025Q1").run()
+    assert at.title[0].value == "总览 · 2025Q1" and at.query_params["period"] in ("2025Q1", ["2025Q1"])
+
+
+def test_unknown_filter_values_fall_back(monkeypatch, published):
+    at = _app(monkeypatch, published, period="1999Q1", level="galaxy")
+    assert not at.exception and at.title[0].value == "总览 · 2025Q4"
+
+
+def test_english(monkeypatch, published):
+    at = _app(monkeypatch, published, lang="en")
+    assert not at.exception and at.title[0].value == "Overview · 2025Q4"
+    assert [m.label for m in at.metric][:2] == ["Grids", "Members counted"]
+
+
+def test_a_new_computation_shows_up_without_restart(monkeypatch, published, tmp_path):
+    db = tmp_path / "pbi.duckdb"
+    shutil.copyfile(published, db)
+    shutil.copyfile(published.with_name("pbi.scores.duckdb"), tmp_path / "pbi.scores.duckdb")
+    at = _app(monkeypatch, db)
+    assert "计算批次 1" in at.caption[0].value
+    compute(db, load_methodology())  # published by replacing the file
+    at.run()
+    assert not at.exception and "计算批次 2" in at.caption[0].value
+
+
+def test_nothing_published_says_how_to_load(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path / "none" / "pbi.duckdb")
+    assert not at.exception
+    assert at.title[0].value == "尚无已发布的数据"
+    assert "python -m pipelines load" in at.info[0].value
+    assert at.button[0].label == "载入演示数据"
