@@ -32,6 +32,7 @@ if data.stamp().computed:
     pages = {
         t("nav.section.review"): [
             st.Page("views/overview.py", title=t("nav.overview"), icon="🏠", url_path="overview", default=True),
+            st.Page("views/rankings.py", title=t("nav.rankings"), icon="🏆", url_path="rankings"),
         ],
         t("nav.section.data"): [st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw")],
     }

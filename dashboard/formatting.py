@@ -32,3 +32,18 @@ def count(n: int, lang: str) -> str:
 def score(x: float | None) -> str:
     """An index score to one decimal; a dash where it is missing (insufficient data)."""
     return "—" if x is None or x != x else f"{x:.1f}"
+
+
+def rank_change(change: float | None) -> str:
+    """↑3 (rose three places), ↓2, = (held); a dash where there is no previous rank."""
+    if change is None or change != change:
+        return "—"
+    change = int(change)
+    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "="
+
+
+def rank_range(lo: float | None, hi: float | None) -> str:
+    """The rank interval as 3–7 (or 4 when the draws never move it)."""
+    if lo is None or lo != lo:
+        return "—"
+    return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"

@@ -69,6 +69,23 @@ MESSAGES: dict[str, dict[str, str]] = {
             "数据库 {db} 不存在或尚未计算指数。将导出文件放入 data/raw 后运行：\n\n"
             "`python -m pipelines load data/raw --db {db}`\n\n`python -m pipelines compute --db {db}`"
         ),
+        "nav.rankings": "排名",
+        "rankings.title": "排名 · {level} · {period}",
+        "rankings.peer": "按网格类型分组排名",
+        "rankings.peer_class": "网格类型",
+        "rankings.rank": "排名",
+        "rankings.unit": "单位",
+        "rankings.code": "编码",
+        "rankings.grade": "等级",
+        "rankings.change": "名次变化",
+        "rankings.interval": "排名区间（5%–95%）",
+        "rankings.list": "榜单",
+        "rankings.yellow": "黄牌",
+        "rankings.csv": "下载 CSV",
+        "rankings.xlsx": "下载 Excel",
+        "rankings.caption": (
+            "共 {n} 个单位参与排名。排名区间：各项权重在 ±25% 内随机浮动、重算 200 次，90% 的名次落在此区间。"
+        ),
         "empty.demo": "载入演示数据",
         "empty.loading": "正在生成并加载演示数据……",
         "empty.failed": "载入失败：{error}",
@@ -129,6 +146,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "empty.body": (
             "The database {db} does not exist or has no computed indices. Put exports in data/raw, then run:\n\n"
             "`python -m pipelines load data/raw --db {db}`\n\n`python -m pipelines compute --db {db}`"
+        ),
+        "nav.rankings": "Rankings",
+        "rankings.title": "Rankings · {level} · {period}",
+        "rankings.peer": "Rank within grid type",
+        "rankings.peer_class": "Grid type",
+        "rankings.rank": "Rank",
+        "rankings.unit": "Unit",
+        "rankings.code": "Code",
+        "rankings.grade": "Grade",
+        "rankings.change": "Rank change",
+        "rankings.interval": "Rank interval (5%–95%)",
+        "rankings.list": "List",
+        "rankings.yellow": "Yellow card",
+        "rankings.csv": "Download CSV",
+        "rankings.xlsx": "Download Excel",
+        "rankings.caption": (
+            "{n} units ranked. Rank interval: the ranking redone 200 times with every weight moved up to 25% "
+            "either way; 90% of the ranks fall within it."
         ),
         "empty.demo": "Load the demo data",
         "empty.loading": "Generating and loading the demo data…",

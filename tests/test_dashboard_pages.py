@@ -96,3 +96,47 @@ def test_nothing_published_says_how_to_load(monkeypatch, tmp_path):
     assert at.title[0].value == "尚无已发布的数据"
     assert "python -m pipelines load" in at.info[0].value
     assert at.button[0].label == "载入演示数据"
+
+
+def test_rankings_table_and_downloads(monkeypatch, published):
+    at = _app(monkeypatch, published, period="2025Q4", level="grid")
+    at.switch_page("views/rankings.py").run()
+    assert not at.exception
+    assert at.title[0].value == "排名 · 网格 · 2025Q4"
+    table = at.dataframe[0].value
+    scores = _grid_scores(published, "2025Q4").dropna(subset=["composite_rank"]).sort_values("composite_rank")
+    assert len(table) == len(scores) and table["排名"].iloc[0] == 1
+    assert list(table["编码"]) == list(scores["unit_id"])
+    assert set(table["榜单"]) <= {"红榜", "黑榜", ""} and (table["榜单"] == "红榜").any()
+    assert table["名次变化"].str.fullmatch(r"↑\d+|↓\d+|=|—").all()
+    assert table["排名区间（5%–95%）"].str.fullmatch(r"\d+(–\d+)?").all()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载 CSV", "下载 Excel"]
+
+
+def test_rankings_within_grid_type(monkeypatch, published):
+    at = _app(monkeypatch, published, level="grid", peer="1")
+    at.switch_page("views/rankings.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "网格类型" in table.columns
+    first = table.groupby("网格类型")["排名"].min()
+    assert (first == 1).all() and len(first) >= 2  # every grid type has its own rank 1
+
+
+def test_ranking_files_open(published, tmp_path, monkeypatch):
+    """The downloads as a user gets them: CSV with BOM for Excel, and a real xlsx."""
+    import pandas as pd
+
+    from dashboard import tables
+
+    monkeypatch.setenv("PBI_DB", str(published))
+    with connect_read(published) as con:
+        units = con.execute("SELECT * FROM unit_scores WHERE period = '2025Q4' AND level = 'street'").df()
+    table = tables.rankings(units, peer=False)
+    (tmp_path / "r.csv").write_bytes(tables.csv_bytes(table))
+    (tmp_path / "r.xlsx").write_bytes(tables.xlsx_bytes(table, "排名"))
+    assert (tmp_path / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    back = pd.read_excel(tmp_path / "r.xlsx", engine="calamine")
+    assert list(back.columns) == list(table.columns) and len(back) == len(table)
+    assert back.iloc[:, 0].tolist() == table.iloc[:, 0].tolist()
