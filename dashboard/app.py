@@ -34,7 +34,10 @@ if data.stamp().computed:
             st.Page("views/overview.py", title=t("nav.overview"), icon="🏠", url_path="overview", default=True),
             st.Page("views/rankings.py", title=t("nav.rankings"), icon="🏆", url_path="rankings"),
         ],
-        t("nav.section.data"): [st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw")],
+        t("nav.section.data"): [
+            st.Page("views/quality.py", title=t("nav.quality"), icon="🧪", url_path="quality"),
+            st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw"),
+        ],
     }
 else:  # nothing published: how to load, and the raw files already there
     pages = {

@@ -116,3 +116,46 @@ def quarantined(s: Stamp) -> int:
     if not s.loaded:
         return 0
     return int(_read(s, "SELECT count(*) AS n FROM quarantine")["n"].iloc[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_ledger(s: Stamp) -> pd.DataFrame:
+    """Every file of every load batch: rows read, loaded, quarantined, unchanged."""
+    return _read(
+        s,
+        "SELECT batch_id, file_name, kind, rows_read, loaded, quarantined, unchanged, status, loaded_at "
+        "FROM load_ledger ORDER BY batch_id DESC, file_id",
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def quarantine_rows(s: Stamp) -> pd.DataFrame:
+    """Every quarantined row as a user finds it: file, row, kind, column, value (ID numbers
+    masked by the loader), reason."""
+    return _read(
+        s,
+        "SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason, q.rule "
+        "FROM quarantine q JOIN load_files f USING (file_id) ORDER BY f.file_name, q.row",
+    )
+
+
+@st.cache_data(show_spinner=False)
+def rule_names() -> dict[str, dict[str, str]]:
+    """Each quarantine rule's reason without its row's value, by language (for filters)."""
+    import re
+    import tomllib
+
+    from pipelines.load.batch import REASONS
+
+    strip = [
+        re.compile(r"（[^（）]*\{value\}[^（）]*）"),
+        re.compile(r"[：:]?\s*\{value\}"),
+        re.compile(r"“?\{header\}”?的?"),
+    ]
+    out: dict[str, dict[str, str]] = {}
+    for rule, texts in tomllib.loads(REASONS.read_text(encoding="utf-8")).items():
+        zh = texts["zh"]
+        for pattern in strip:
+            zh = pattern.sub("", zh)
+        out[rule] = {"zh": zh.strip(), "en": texts["en"]}
+    return out

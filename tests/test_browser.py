@@ -100,6 +100,10 @@ def test_overview_and_rankings_offline(server, watched):
     assert table["排名"].tolist() == [1, 2]  # the small city has two streets
     page.screenshot(path=str(SCREENSHOTS / "rankings.png"), full_page=True)
 
+    page.goto(f"{server}/quality")
+    _settled(page, "加载台账")
+    page.screenshot(path=str(SCREENSHOTS / "quality.png"), full_page=True)
+
     page.goto(f"{server}/?lang=en")
     _settled(page, "Overview · 2025Q4")
 

@@ -140,3 +140,21 @@ def test_ranking_files_open(published, tmp_path, monkeypatch):
     back = pd.read_excel(tmp_path / "r.xlsx", engine="calamine")
     assert list(back.columns) == list(table.columns) and len(back) == len(table)
     assert back.iloc[:, 0].tolist() == table.iloc[:, 0].tolist()
+
+
+def test_data_quality_ledger_and_quarantine(monkeypatch, published):
+    at = _app(monkeypatch, published)
+    at.switch_page("views/quality.py").run()
+    assert not at.exception
+    ledger = at.dataframe[0].value
+    assert (ledger["读取行数"] == ledger["加载"] + ledger["隔离"] + ledger["未变"]).all()
+    rows = at.dataframe[1].value
+    with connect_read(published) as con:
+        held = con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
+    assert len(rows) == held > 100
+    assert not rows["值"].astype(str).str.fullmatch(r"\d{17}[\dX]").any()  # ID numbers only masked
+    at.multiselect[0].set_value(["services"]).run()
+    services = at.dataframe[1].value
+    assert 0 < len(services) < held and set(services["类型"]) == {"服务记录"}
+    at.multiselect[1].set_value(["unknown_grid"]).run()
+    assert at.dataframe[1].value["原因"].str.startswith("未知网格编码").all()
