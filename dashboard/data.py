@@ -8,6 +8,7 @@ the next rerun, with no restart. Pages call these functions; they hold no SQL of
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,19 +94,19 @@ def unit_scores(s: Stamp, run: int, period: str, level: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def record_counts(s: Stamp, run: int, period: str) -> dict[str, int]:
-    """Grids, counted members, services and demands of a quarter (the whole city)."""
+    """Grids, counted members, services and demands of a quarter (the whole city). The quarter
+    is matched by its key and its date range, not by a label built for every row."""
+    year, quarter = int(period[:4]), int(period[-1])
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
     row = _read(
         s,
         """SELECT
             (SELECT count(*) FROM grids) AS grids,
-            (SELECT count(*) FROM member_scores_v WHERE run_id = ? AND period = ?) AS members,
-            (SELECT count(*) FROM services
-             WHERE CAST(year(service_date) AS VARCHAR) || 'Q' || CAST(quarter(service_date) AS VARCHAR) = ?)
-                AS services,
-            (SELECT count(*) FROM demands
-             WHERE CAST(year(reported_at) AS VARCHAR) || 'Q' || CAST(quarter(reported_at) AS VARCHAR) = ?)
-                AS demands""",
-        [run, period, period, period],
+            (SELECT count(*) FROM member_scores WHERE run_id = ? AND pkey = ?) AS members,
+            (SELECT count(*) FROM services WHERE service_date >= ? AND service_date < ?) AS services,
+            (SELECT count(*) FROM demands WHERE reported_at >= ? AND reported_at < ?) AS demands""",
+        [run, year * 10 + quarter, start, end, start, end],
     ).iloc[0]
     return {k: int(v) for k, v in row.items()}
 

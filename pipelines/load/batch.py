@@ -39,18 +39,17 @@ MART_KEY = {"geometry": ("grid_id",), "members": ("as_of", "member_key")}
 # What a key conflict shows: (field for the header, column for the value). A roster's key
 # is a hash; the user recognises the masked ID number.
 CONFLICT_SHOWS = {"members": ("id_number", "id_masked")}
-# Registries give each member key and grid code a small integer once (marts/*_registry.sql),
-# filled in after the kind they number has been checked. Marts carry the numbers beside the
-# keys: (number column, key column, registry, registry's key column, registry's number column).
-REGISTRY_AFTER = {"grids": "marts/grid_registry.sql", "members": "marts/member_registry.sql"}
-_MEMBER_NO = ("member_registry", "member_key", "member_no")
+# Registries give each member key and grid code a small integer once (marts/registry.sql),
+# filled in after the kind they number has been checked: kind → (registry, key, number, known).
+REGISTRIES = {
+    "grids": ("grid_registry", "grid_id", "grid_no", "int_known_grids"),
+    "members": ("member_registry", "member_key", "member_no", "int_known_members"),
+}
+# Marts carry the numbers beside the keys: (number column, key column, registry kind).
 NUMBERED = {
-    "members": [
-        ("member_no", "member_key", *_MEMBER_NO),
-        ("grid_no", "grid_id", "grid_registry", "grid_id", "grid_no"),
-    ],
-    "services": [("member_no", "member_key", *_MEMBER_NO)],
-    "demands": [("claimed_by_no", "claimed_by_key", *_MEMBER_NO)],
+    "members": [("member_no", "member_key", "members"), ("grid_no", "grid_id", "grids")],
+    "services": [("member_no", "member_key", "members")],
+    "demands": [("claimed_by_no", "claimed_by_key", "members")],
 }
 KNOWN_AFTER = {"grids": "int_known_grids", "orgs": "int_known_orgs", "members": "int_known_members"}
 GEOMETRY_FIELDS = ["grid_id", "geometry", "geom_type", "geom_ok"]
@@ -172,8 +171,9 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
     _sql(con, f"intermediate/int_{name}_checked.sql")
     if name in KNOWN_AFTER:
         _sql(con, f"intermediate/{KNOWN_AFTER[name]}.sql")
-    if name in REGISTRY_AFTER:
-        _sql(con, REGISTRY_AFTER[name])
+    if name in REGISTRIES:
+        registry, registry_key, number, known = REGISTRIES[name]
+        _sql(con, "marts/registry.sql", registry=registry, key=registry_key, number=number, known=known)
     _sql(con, f"marts/{mart}.sql")
     typed = [r[0] for r in con.execute(f"DESCRIBE int_{name}_typed").fetchall()]
     content = [c for c in typed if c not in ("_file_id", "_row", "_retry", "_fail")]
@@ -203,9 +203,10 @@ def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[t
         key_match_mo=match(mart, "o"),
         o_columns=", ".join(f"o.{c}" for c in content),
         numbered_column="".join(f", {n[0]}" for n in NUMBERED.get(name, [])),
-        numbered="".join(f", r{i}.{n[4]}" for i, n in enumerate(NUMBERED.get(name, []))),
+        numbered="".join(f", r{i}.{REGISTRIES[n[2]][2]}" for i, n in enumerate(NUMBERED.get(name, []))),
         numbered_join="".join(
-            f" LEFT JOIN {n[2]} r{i} ON r{i}.{n[3]} = o.{n[1]}" for i, n in enumerate(NUMBERED.get(name, []))
+            f" LEFT JOIN {REGISTRIES[n[2]][0]} r{i} ON r{i}.{REGISTRIES[n[2]][1]} = o.{n[1]}"
+            for i, n in enumerate(NUMBERED.get(name, []))
         ),
     )
     conflict_field, conflict_value = CONFLICT_SHOWS.get(name, (key[-1], key[-1]))
