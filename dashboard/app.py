@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `dashboard
 from dashboard import data
 from dashboard.i18n import LANGUAGES, language, t
 
+# An emoji favicon is drawn locally; a Material-icon favicon would be fetched from Google.
 st.set_page_config(page_title=t("app.title"), page_icon="🏛️", layout="wide")
 
 with st.sidebar:
@@ -28,22 +29,38 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
+
+def page(script: str, key: str, icon: str, url: str | None = None, default: bool = False) -> st.Page:
+    """A page of views/: its title from the catalog, a bundled Material icon (no emoji font
+    or download needed), and its URL path."""
+    return st.Page(
+        f"views/{script}.py", title=t(key), icon=f":material/{icon}:", url_path=url or script, default=default
+    )
+
+
 if data.stamp().computed:
     pages = {
         t("nav.section.review"): [
-            st.Page("views/overview.py", title=t("nav.overview"), icon="🏠", url_path="overview", default=True),
-            st.Page("views/rankings.py", title=t("nav.rankings"), icon="🏆", url_path="rankings"),
+            page("overview", "nav.overview", "home", default=True),
+            page("rankings", "nav.rankings", "leaderboard"),
+            page("map", "nav.map", "map"),
+            page("trends", "nav.trends", "trending_up"),
+        ],
+        t("nav.section.drill"): [
+            page("profile", "nav.profile", "search"),
+            page("members", "nav.members", "groups"),
         ],
         t("nav.section.data"): [
-            st.Page("views/quality.py", title=t("nav.quality"), icon="🧪", url_path="quality"),
-            st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw"),
+            page("quality", "nav.quality", "fact_check"),
+            page("methodology", "nav.methodology", "functions"),
+            page("raw_files", "nav.raw", "folder_open", url="raw"),
         ],
     }
 else:  # nothing published: how to load, and the raw files already there
     pages = {
         t("nav.section.data"): [
-            st.Page("views/empty.py", title=t("empty.title"), icon="📥", url_path="start", default=True),
-            st.Page("views/raw_files.py", title=t("nav.raw"), icon="📁", url_path="raw"),
+            page("empty", "empty.title", "download", url="start", default=True),
+            page("raw_files", "nav.raw", "folder_open", url="raw"),
         ],
     }
 st.navigation(pages).run()

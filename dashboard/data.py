@@ -9,13 +9,18 @@ the next rerun, with no restart. Pages call these functions; they hold no SQL of
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
+from pipelines.engine import whatif
+from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,32 +86,67 @@ def periods(s: Stamp, run: int) -> list[str]:
     ].tolist()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def unit_scores(s: Stamp, run: int, period: str, level: str) -> pd.DataFrame:
-    """Every unit of a level in a quarter, ranked (unranked units last)."""
+# Every unit's place: its own path for communities, streets and districts (区县/街道/社区),
+# its community's path for a grid. A scope ("" for the whole city) keeps the units at or
+# under it; values reach SQL only as parameters.
+def _scoped(table: str) -> str:
+    return f"""
+    SELECT u.*, CASE WHEN u.level = 'grid' THEN concat_ws('/', g.district, g.street, g.community)
+                     ELSE u.unit_id END AS path
+    FROM {table} u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"""
+
+
+SCOPED_UNITS = _scoped("unit_scores")
+IN_SCOPE = "(? = '' OR path = ? OR starts_with(path, ? || '/'))"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def scope_tree(s: Stamp) -> pd.DataFrame:
+    """District, street and community of every community that has grids."""
+    return _read(s, "SELECT DISTINCT district, street, community FROM grids ORDER BY ALL")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def peer_classes(s: Stamp, run: int) -> list[str]:
+    """The grid types that grids are ranked within."""
     return _read(
         s,
-        "SELECT * EXCLUDE (run_id) FROM unit_scores WHERE run_id = ? AND period = ? AND level = ? "
-        "ORDER BY composite_rank NULLS LAST, unit_id",
-        [run, period, level],
+        "SELECT DISTINCT peer_class FROM unit_scores WHERE run_id = ? AND level = 'grid' AND peer_class IS NOT NULL "
+        "ORDER BY peer_class",
+        [run],
+    )["peer_class"].tolist()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_scores(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame:
+    """Every unit of a level in a quarter within the scope, ranked (unranked units last). Ranks
+    are the published ranks of the whole level: a scope shows its rows, it does not re-rank."""
+    return _read(
+        s,
+        f"SELECT * EXCLUDE (run_id) FROM ({SCOPED_UNITS}) WHERE run_id = ? AND period = ? AND level = ? "
+        f"AND {IN_SCOPE} ORDER BY composite_rank NULLS LAST, unit_id",
+        [run, period, level, scope, scope, scope],
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def record_counts(s: Stamp, run: int, period: str) -> dict[str, int]:
-    """Grids, counted members, services and demands of a quarter (the whole city). The quarter
-    is matched by its key and its date range, not by a label built for every row."""
-    year, quarter = int(period[:4]), int(period[-1])
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+def record_counts(s: Stamp, run: int, period: str, level: str = "city", unit_id: str = "全市") -> dict[str, int]:
+    """Grids, counted members, services and demands of a quarter in a unit (the city by
+    default). The quarter is matched by its key and its date range, not by a label built for
+    every row."""
+    pkey, start, end = _quarter(period)
+    grids = f"SELECT grid_no FROM grid_registry WHERE grid_id IN ({GRIDS_OF_UNIT})"
+    unit = _unit_args(level, unit_id)
     row = _read(
         s,
-        """SELECT
-            (SELECT count(*) FROM grids) AS grids,
-            (SELECT count(*) FROM member_scores WHERE run_id = ? AND pkey = ?) AS members,
-            (SELECT count(*) FROM services WHERE service_date >= ? AND service_date < ?) AS services,
-            (SELECT count(*) FROM demands WHERE reported_at >= ? AND reported_at < ?) AS demands""",
-        [run, year * 10 + quarter, start, end, start, end],
+        f"""SELECT
+            (SELECT count(*) FROM grids WHERE grid_id IN ({GRIDS_OF_UNIT})) AS grids,
+            (SELECT count(*) FROM member_scores WHERE run_id = ? AND pkey = ? AND grid_no IN ({grids})) AS members,
+            (SELECT count(*) FROM services WHERE service_date >= ? AND service_date < ?
+                AND grid_id IN ({GRIDS_OF_UNIT})) AS services,
+            (SELECT count(*) FROM demands WHERE reported_at >= ? AND reported_at < ?
+                AND grid_id IN ({GRIDS_OF_UNIT})) AS demands""",
+        [*unit, run, pkey, *unit, start, end, *unit, start, end, *unit],
     ).iloc[0]
     return {k: int(v) for k, v in row.items()}
 
@@ -160,3 +200,305 @@ def rule_names() -> dict[str, dict[str, str]]:
             zh = pattern.sub("", zh)
         out[rule] = {"zh": zh.strip(), "en": texts["en"]}
     return out
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def run_methodology(s: Stamp, run: int) -> Methodology:
+    """The methodology a run recorded (its text, not the file on disk today)."""
+    text = _read(s, "SELECT config_text FROM runs WHERE run_id = ?", [run])["config_text"].iloc[0]
+    return parse(text, Path(f"run-{run}.toml"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def run_record(s: Stamp, run: int) -> dict:
+    """A run's record: id, time, methodology version, config hash and text, data batch and
+    digest, and `files` (content hash of every loaded file, with its name where the warehouse
+    still knows it)."""
+    row = _read(s, "SELECT * FROM runs WHERE run_id = ?", [run]).iloc[0].to_dict()
+    hashes = json.loads(row["data_files"] or "[]")
+    names = _read(
+        s,
+        "SELECT content_hash, file_name, kind FROM load_files WHERE list_contains(?::VARCHAR[], content_hash)",
+        [hashes],
+    )
+    row["files"] = pd.DataFrame({"content_hash": hashes}).merge(names, on="content_hash", how="left")
+    return row
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _indicator_values(s: Stamp, run: int, period: str, level: str) -> pd.DataFrame:
+    """The raw indicator values of every unit of a level in a quarter, as the run scored them."""
+    return _read(
+        s,
+        "SELECT * EXCLUDE (run_id, period, level) FROM indicator_scores WHERE run_id = ? AND period = ? AND level = ?",
+        [run, period, level],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _whatif_level(s: Stamp, run: int, period: str, level: str, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    m = run_methodology(s, run)
+    recomputed = whatif.recompute(m, dict(weights), _indicator_values(s, run, period, level))
+    return whatif.compare(unit_scores(s, run, period, level), recomputed)
+
+
+def whatif_ranking(
+    s: Stamp, run: int, period: str, level: str, weights: tuple[tuple[str, float], ...], scope: str = ""
+) -> tuple[pd.DataFrame, dict]:
+    """The level re-ranked by the engine with edited weights ((code, weight) pairs), nothing
+    written: (units in the scope, biggest movers first; summary of the whole level)."""
+    level_table = _whatif_level(s, run, period, level, weights)
+    shown = level_table
+    if scope:
+        shown = level_table[level_table["unit_id"].isin(unit_scores(s, run, period, level, scope)["unit_id"])]
+    return shown.reset_index(drop=True), whatif.summary(level_table)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
+    """A unit's scores, grade, ranks and lists in every quarter of the run, oldest first."""
+    return _read(
+        s,
+        "SELECT * EXCLUDE (run_id) FROM unit_scores WHERE run_id = ? AND level = ? AND unit_id = ? ORDER BY period",
+        [run, level, unit_id],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -> dict[str, float | None]:
+    """A unit's raw value (F1) and 0–100 score (F1_score) of every indicator in a quarter."""
+    row = _read(
+        s,
+        "SELECT * EXCLUDE (run_id, period, level, unit_id) FROM indicator_scores "
+        "WHERE run_id = ? AND period = ? AND level = ? AND unit_id = ?",
+        [run, period, level, unit_id],
+    )
+    return {} if row.empty else {k: (None if pd.isna(v) else float(v)) for k, v in row.iloc[0].items()}
+
+
+# The grids that make up a unit: the grid itself, or every grid under a community, street or
+# district path (the city holds them all).
+GRIDS_OF_UNIT = """
+    SELECT grid_id FROM grids
+    WHERE CASE WHEN ? = 'grid' THEN grid_id = ?
+               WHEN ? = 'city' THEN true
+               ELSE concat_ws('/', district, street, community) = ?
+                    OR starts_with(concat_ws('/', district, street, community), ? || '/') END"""
+
+
+def _unit_args(level: str, unit_id: str) -> list[str]:
+    return [level, unit_id, level, unit_id, unit_id]
+
+
+def _quarter(period: str) -> tuple[int, dt.date, dt.date]:
+    """A quarter's key (20254) and its first day and the first day after it."""
+    year, quarter = int(period[:4]), int(period[-1])
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return year * 10 + quarter, start, end
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_tiers(s: Stamp, run: int, period: str, level: str, unit_id: str) -> pd.DataFrame:
+    """How many of a unit's counted members are in each tier in a quarter (every tier listed)."""
+    return _read(
+        s,
+        f"""SELECT t.tier, count(m.member_no) AS members
+            FROM run_tiers t
+            LEFT JOIN member_scores m ON m.run_id = t.run_id AND m.tier_no = t.tier_no AND m.pkey = ?
+                 AND m.grid_no IN (SELECT grid_no FROM grid_registry WHERE grid_id IN ({GRIDS_OF_UNIT}))
+            WHERE t.run_id = ? GROUP BY t.tier, t.tier_no ORDER BY t.tier_no""",
+        [_quarter(period)[0], *_unit_args(level, unit_id), run],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
+    """The latest service records of a unit's grids in a quarter, with the member's name
+    (for masking by the page) — never an ID number."""
+    _, start, end = _quarter(period)
+    return _read(
+        s,
+        f"""WITH latest AS (
+                SELECT service_date, grid_id, member_no, category, hours, beneficiaries, rating, description, record_id
+                FROM services
+                WHERE service_date >= ? AND service_date < ? AND grid_id IN ({GRIDS_OF_UNIT})
+                ORDER BY service_date DESC, record_id LIMIT ?)
+            SELECT l.service_date, l.grid_id, n.name, l.category, l.hours, l.beneficiaries, l.rating, l.description
+            FROM latest l LEFT JOIN (
+                SELECT member_no, arg_max(name, as_of) AS name FROM members
+                WHERE member_no IN (SELECT member_no FROM latest) GROUP BY member_no) n USING (member_no)
+            ORDER BY l.service_date DESC, l.record_id""",
+        [start, end, *_unit_args(level, unit_id), limit],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def unit_demands(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
+    """The latest resident demands of a unit's grids in a quarter."""
+    _, start, end = _quarter(period)
+    return _read(
+        s,
+        f"""SELECT reported_at, grid_id, category, resolved_at, resolved_level, satisfaction, description
+            FROM demands WHERE reported_at >= ? AND reported_at < ? AND grid_id IN ({GRIDS_OF_UNIT})
+            ORDER BY reported_at DESC, ticket_id LIMIT ?""",
+        [start, end, *_unit_args(level, unit_id), limit],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFrame:
+    """Every unit of a level in scope in every quarter: scores, grade, composite rank."""
+    return _read(
+        s,
+        f"""SELECT period, unit_id, unit_name, composite, fortress, vanguard, service, grade, composite_rank
+            FROM ({SCOPED_UNITS}) WHERE run_id = ? AND level = ? AND {IN_SCOPE} ORDER BY period, unit_id""",
+        [run, level, scope, scope, scope],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
+    """Units in scope with an early warning this quarter (composite down two quarters running,
+    or a yellow card); None when the published results predate the warnings view."""
+    try:
+        return _read(
+            s,
+            f"""SELECT unit_id, unit_name, prev2, prev1, composite, declined_twice, yellow_card
+                FROM ({_scoped("unit_warnings")})
+                WHERE run_id = ? AND period = ? AND level = ? AND {IN_SCOPE} AND (declined_twice OR yellow_card)
+                ORDER BY composite - prev1, unit_id""",
+            [run, period, level, scope, scope, scope],
+        )
+    except duckdb.CatalogException:
+        return None
+
+
+# A quarter's counted members in scope, with their grid's place and their latest name.
+SCOPED_MEMBERS = """
+    WITH scoped AS (
+        SELECT m.member_no, r.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier_no
+        FROM member_scores m JOIN grid_registry r USING (grid_no) JOIN grids g USING (grid_id)
+        WHERE m.run_id = ? AND m.pkey = ?
+          AND (? = '' OR concat_ws('/', g.district, g.street, g.community) = ?
+               OR starts_with(concat_ws('/', g.district, g.street, g.community), ? || '/')))"""
+
+
+def _members_args(run: int, period: str, scope: str) -> list:
+    return [run, _quarter(period)[0], scope, scope, scope]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def member_summary(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
+    """Counted members in scope per tier (every tier listed), with their mean score and how
+    many were never active (no service, no claim) this quarter."""
+    return _read(
+        s,
+        f"""{SCOPED_MEMBERS}
+        SELECT t.tier, count(m.member_no) AS members, avg(m.score) AS mean_score,
+               count(m.member_no) FILTER (WHERE m.services = 0 AND m.claims = 0) AS inactive
+        FROM run_tiers t LEFT JOIN scoped m USING (tier_no)
+        WHERE t.run_id = ? GROUP BY t.tier, t.tier_no ORDER BY t.tier_no""",
+        [*_members_args(run, period, scope), run],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def member_scores_hist(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
+    """Counted members in scope per 5-point band of the vanguard score."""
+    return _read(
+        s,
+        f"""{SCOPED_MEMBERS}
+        SELECT least(floor(score / 5) * 5, 95) AS band, count(*) AS members FROM scoped GROUP BY band ORDER BY band""",
+        _members_args(run, period, scope),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit: int = 50) -> pd.DataFrame:
+    """The top members by vanguard score (which='top'), or members never active this quarter
+    (which='inactive'), with their latest name (for masking by the page)."""
+    if which not in ("top", "inactive"):
+        raise ValueError(which)
+    where, order = (
+        ("true", "m.score DESC, m.member_no")
+        if which == "top"
+        else (
+            "m.services = 0 AND m.claims = 0",
+            "m.grid_id, m.member_no",
+        )
+    )
+    return _read(
+        s,
+        f"""{SCOPED_MEMBERS}, chosen AS (
+            SELECT m.* FROM scoped m WHERE {where} ORDER BY {order} LIMIT ?)
+        SELECT c.member_no, n.name, c.grid_id, c.services, c.hours, c.claims, c.rating, c.score, t.tier
+        FROM chosen c JOIN run_tiers t ON t.run_id = ? AND t.tier_no = c.tier_no
+        LEFT JOIN (SELECT member_no, arg_max(name, as_of) AS name FROM members
+                   WHERE member_no IN (SELECT member_no FROM chosen) GROUP BY member_no) n USING (member_no)
+        ORDER BY {order.replace("m.", "c.")}""",
+        [*_members_args(run, period, scope), limit, run],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.DataFrame:
+    """One member's quarters: grid, services, hours, claims, rating, score and tier (only
+    quarters in which the member was counted in a grid in scope)."""
+    return _read(
+        s,
+        """SELECT m.period, m.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier
+           FROM member_scores_v m JOIN grids g USING (grid_id)
+           WHERE m.run_id = ? AND m.member_no = ?
+             AND (? = '' OR concat_ws('/', g.district, g.street, g.community) = ?
+                  OR starts_with(concat_ws('/', g.district, g.street, g.community), ? || '/'))
+           ORDER BY m.period""",
+        [run, member_no, scope, scope, scope],
+    )
+
+
+# The map's frame: the plot is MAP_SIZE pixels (width, height) or wider; MapLibre's world is
+# 512 pixels wide at zoom 0, doubling per level (Web Mercator).
+MAP_SIZE = (760, 560)
+
+
+def fit_view(bounds: tuple[float, float, float, float]) -> tuple[dict[str, float], float]:
+    """Center and zoom that show the box (min_lon, min_lat, max_lon, max_lat) whole."""
+    min_lon, min_lat, max_lon, max_lat = bounds
+
+    def mercator(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    middle = (mercator(min_lat) + mercator(max_lat)) / 2  # the box's middle on the screen
+    center = {"lon": (min_lon + max_lon) / 2, "lat": math.degrees(2 * math.atan(math.exp(middle)) - math.pi / 2)}
+    across = math.log2(MAP_SIZE[0] * 360 / (512 * max(max_lon - min_lon, 1e-6)))
+    up = math.log2(MAP_SIZE[1] * 2 * math.pi / (512 * max(mercator(max_lat) - mercator(min_lat), 1e-8)))
+    return center, max(1.0, min(16.0, min(across, up) - 0.15))  # a margin around the box
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def unit_geometry(s: Stamp, level: str, scope: str = "") -> dict | None:
+    """The map boundaries of a level's units within the scope, from the loader's mart:
+    {"geojson": FeatureCollection whose feature ids are unit ids, "center": {lon, lat},
+    "zoom": float} (center None when no unit has a boundary). None when the warehouse was
+    published before the loader built the mart (a new load builds it)."""
+    # Asked first: a missing table is not an error here (DuckDB would look for a Python
+    # variable of that name, and find this function).
+    built = "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'warehouse' AND table_name = ?"
+    if not _read(s, built, ["unit_geometry"])["n"].iloc[0]:
+        return None
+    rows = _read(
+        s,
+        f"SELECT unit_id, geometry, min_lon, min_lat, max_lon, max_lat FROM ({_scoped('unit_geometry')}) "
+        f"WHERE level = ? AND {IN_SCOPE} ORDER BY unit_id",
+        [level, scope, scope, scope],
+    )
+    features = [
+        {"type": "Feature", "id": unit, "geometry": json.loads(geometry)}
+        for unit, geometry in zip(rows["unit_id"], rows["geometry"], strict=True)
+    ]
+    center, zoom = (None, 1.0)
+    if len(rows):
+        bounds = (rows["min_lon"].min(), rows["min_lat"].min(), rows["max_lon"].max(), rows["max_lat"].max())
+        center, zoom = fit_view(tuple(float(b) for b in bounds))
+    return {"geojson": {"type": "FeatureCollection", "features": features}, "center": center, "zoom": zoom}

@@ -1,41 +1,161 @@
-"""The global filters in the sidebar, bound to query parameters so that every view is a
-shareable URL that reopens exactly."""
+"""The global filters in the sidebar — period, level, scope (district → street → community),
+index and grid type — bound to query parameters, so that every view is a shareable URL that
+reopens exactly.
+
+Each widget's value comes from the URL when the URL names a valid option, else from this
+session, else a default; a change made in the widget is written to the URL by its callback,
+before the page runs again. Values outside the options (a stale link, a typed URL) fall
+back to the default and never reach a query."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
 
 LEVELS = ("grid", "community", "street", "district", "city")
+INDICES = ("composite", "fortress", "vanguard", "service")
+SCOPE_PARTS = ("district", "street", "community")
+ALL = ""  # the option "all" of scope parts and grid type
 
 
 @dataclass(frozen=True)
 class Filters:
     period: str
     level: str
+    scope: str  # "" for the whole city, else 区县, 区县/街道 or 区县/街道/社区
+    index: str
+    peer: str  # a grid type, or "" for every type (grid level only)
+
+    @property
+    def scope_unit(self) -> tuple[str, str]:
+        """The scope as a unit: (level, unit_id) — the city, a district, street or community."""
+        if not self.scope:
+            return "city", "全市"
+        return ("district", "street", "community")[self.scope.count("/")], self.scope
+
+    def params(self) -> dict[str, str]:
+        """The query parameters that reopen this view."""
+        out = {"period": self.period, "level": self.level, "index": self.index}
+        if self.scope:
+            out["scope"] = self.scope
+        if self.peer:
+            out["peer_class"] = self.peer
+        return out
 
 
-def _bound(param: str, options: list[str], default: str) -> str:
-    """The query parameter's value if it is one of the options, else the default."""
-    value = st.query_params.get(param, default)
-    return value if value in options else default
+def _write(param: str, key: str) -> None:
+    _put(param, st.session_state[key])
 
 
-def sidebar(periods: list[str]) -> Filters:
-    """Period (latest by default) and level (grid by default), written back to the URL."""
+def _choose(label: str, param: str, options: Sequence[str], default: str, fmt: Callable[[str], str] = str) -> str:
+    key = f"f_{param}"
+    url = st.query_params.get(param)
+    if url in options:
+        st.session_state[key] = url
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    value = st.selectbox(label, list(options), key=key, format_func=fmt, on_change=_write, args=(param, key))
+    _put(param, value)
+    return value
+
+
+def _put(param: str, value: str) -> None:
+    """Write a filter to the URL; "all" is the absence of the parameter."""
+    if value:
+        st.query_params[param] = value
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
+def _or_all(label: str) -> Callable[[str], str]:
+    return lambda v: v or label
+
+
+def _write_scope(depth: int) -> None:
+    parts = [st.session_state.get(f"f_{p}", ALL) for p in SCOPE_PARTS[: depth + 1]]
+    _put_scope("/".join(p for p in parts if p))
+    for deeper in SCOPE_PARTS[depth + 1 :]:  # a new district clears its street and community
+        st.session_state.pop(f"f_{deeper}", None)
+
+
+def _scope(tree: pd.DataFrame) -> str:
+    """District, street and community, each choosable once the one above is chosen."""
+    asked = [p for p in str(st.query_params.get("scope", "")).split("/") if p]
+    chosen: list[str] = []
+    rows = tree
+    for depth, part in enumerate(SCOPE_PARTS):
+        if depth and not chosen[-1:]:
+            break
+        options = [ALL, *sorted(rows[part].unique())]
+        key = f"f_{part}"
+        wanted = asked[depth] if depth < len(asked) else None
+        if "scope" in st.query_params:
+            st.session_state[key] = wanted if wanted in options else ALL
+        elif st.session_state.get(key) not in options:
+            st.session_state[key] = ALL
+        value = st.selectbox(
+            t(f"filter.{part}"),
+            options,
+            key=key,
+            format_func=_or_all(t("filter.all")),
+            on_change=_write_scope,
+            args=(depth,),
+        )
+        if not value:
+            break
+        chosen.append(value)
+        rows = rows[rows[part] == value]
+    scope = "/".join(chosen)
+    _put_scope(scope)
+    return scope
+
+
+def _put_scope(scope: str) -> None:
+    _put("scope", scope)
+
+
+def sidebar(periods: list[str], tree: pd.DataFrame, peer_classes: Sequence[str] = ()) -> Filters:
+    """The filters of every review page. `tree` holds the district, street and community of
+    every community; `peer_classes` the grid types."""
     with st.sidebar:
-        period = st.selectbox(
-            t("filter.period"), periods, index=periods.index(_bound("period", periods, periods[-1])), key="f_period"
-        )
-        level = st.selectbox(
-            t("filter.level"),
-            LEVELS,
-            index=LEVELS.index(_bound("level", list(LEVELS), "grid")),
-            format_func=lambda lv: t(f"level.{lv}"),
-            key="f_level",
-        )
-    st.query_params["period"], st.query_params["level"] = period, level
-    return Filters(period, level)
+        period = _choose(t("filter.period"), "period", periods, periods[-1])
+        scope = _scope(tree)
+        depth = len(scope.split("/")) if scope else 0
+        levels = LEVELS[: len(LEVELS) - depth]  # a scope shows its own level and those below
+        # Labels are looked up now, not when the widget formats them (after this run).
+        level_names = {lv: t(f"level.{lv}") for lv in levels}
+        level = _choose(t("filter.level"), "level", levels, "grid", level_names.__getitem__)
+        index_names = {i: t(f"score.{i}") for i in INDICES}
+        index = _choose(t("filter.index"), "index", INDICES, "composite", index_names.__getitem__)
+        peer = ALL
+        if level == "grid" and peer_classes:
+            peer = _choose(t("filter.peer_class"), "peer_class", [ALL, *peer_classes], ALL, _or_all(t("filter.all")))
+        elif "peer_class" in st.query_params:
+            del st.query_params["peer_class"]
+    return Filters(period, level, scope, index, peer)
+
+
+@dataclass(frozen=True)
+class View:
+    """What every review page starts from: the published files, the latest run, its
+    quarters, and the filters chosen in the sidebar."""
+
+    stamp: object
+    run: dict
+    periods: list[str]
+    f: Filters
+
+
+def current() -> View:
+    from dashboard import data
+
+    s = data.stamp()
+    run = data.latest_run(s)
+    periods = data.periods(s, run["run_id"])
+    f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, run["run_id"]))
+    return View(s, run, periods, f)

@@ -22,6 +22,13 @@ def date_time(value: dt.datetime, lang: str) -> str:
     return f"{value:%Y-%m-%d %H:%M}"
 
 
+def date(value: dt.date, lang: str) -> str:
+    """2025年3月5日 in Chinese; 2025-03-05 in English; a dash where there is none."""
+    if value is None or value != value:
+        return "—"
+    return f"{value.year}年{value.month}月{value.day}日" if lang == "zh" else f"{value:%Y-%m-%d}"
+
+
 def count(n: int, lang: str) -> str:
     """Counts for Chinese readers in 万 from ten thousand up (191.2万); English with commas."""
     if lang == "zh" and abs(n) >= 10_000:
@@ -47,3 +54,28 @@ def rank_range(lo: float | None, hi: float | None) -> str:
     if lo is None or lo != lo:
         return "—"
     return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"
+
+
+def mask_name(name: str | None) -> str:
+    """张*明, 张*: the surname and (for three or more characters) the last character."""
+    if name is None or name != name or not name:
+        return ""
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def indicator_value(x: float | None, lo: float, hi: float) -> str:
+    """A raw indicator value as its goalposts read: a share (goalposts within 0–1) as a
+    percentage, anything else to two decimals."""
+    if x is None or x != x:
+        return "—"
+    if 0 <= lo < hi <= 1:
+        return f"{x:.1%}"
+    return f"{x:,.2f}"
+
+
+def share(x: float) -> str:
+    return f"{x:.1%}"

@@ -217,6 +217,54 @@ Ratio: **{ratio:.2f}** (target ≤ 5: {"met" if ratio <= 5 else "**missed**"}).
     return {"baseline_s": base[0], "compute_s": wall, "ratio": ratio}
 
 
+def bench_dashboard(scale: str, db: Path | None = None) -> dict:
+    """Every dashboard page's script run, cold and warm, on the computed bench database, and
+    the map of all grids in headless Chromium (pipelines/bench_pages.py)."""
+    from pipelines.bench_pages import PAGES, WARM_RUNS, bench_pages
+
+    r = bench_pages(db or ROOT / "data" / "bench" / "work" / "compute-0.duckdb")
+    base = r["baseline"]
+    rows = "\n".join(
+        f"| {page} | {r[page]['cold_s']:.2f} s | {r[page]['warm_s']:.3f} s | "
+        f"{r[page]['cold_s'] / base['cold_s']:.1f} / {r[page]['warm_s'] / base['warm_s']:.1f} | "
+        f"{'met' if r[page]['cold_s'] <= 2 and r[page]['warm_s'] <= 0.5 else '**missed**'} |"
+        for page in PAGES
+    )
+    chromium = r["map_chromium"]
+    map_line = (
+        "Chromium not installed: the map was not timed in a browser."
+        if chromium is None
+        else f"""Map of all grids in headless Chromium (software rendering: no GPU), until MapLibre reports the map
+loaded and still (target ≤ 3 s):
+
+| how the map is opened | time | target |
+|---|---|---|
+| `/map?level=grid` in a new browser, server caches empty | {chromium["first_s"]:.2f} s | \
+{"met" if chromium["first_s"] <= 3 else "**missed**"} |
+| `/map?level=grid` in a new tab, caches warm | {chromium["warm_s"]:.2f} s | \
+{"met" if chromium["warm_s"] <= 3 else "**missed**"} |
+| 地图 clicked in the sidebar after the overview | {chromium["in_app_s"]:.2f} s | \
+{"met" if chromium["in_app_s"] <= 3 else "**missed**"} |
+
+Hosts asked: {", ".join(chromium["hosts"])} (MapLibre's `blob:` workers stay in the page)."""
+    )
+    body = f"""## Dashboard pages — `{scale}`
+
+Measured {dt.date.today().isoformat()} on {machine()}, on the computed `{scale}` database. Each page in a fresh
+process (modules imported, as on a running server; caches empty), its first script run (cold) and the median of
+{WARM_RUNS} reruns (warm). Baseline: a page of one line of text, timed the same way in the same run
+(cold {base["cold_s"]:.2f} s, warm {base["warm_s"]:.3f} s); the ratio column is page ÷ baseline, cold / warm.
+
+| page | cold | warm | × baseline | target (≤ 2 s cold, ≤ 0.5 s warm) |
+|---|---|---|---|---|
+{rows}
+
+{map_line}
+"""
+    update_section(DOC, f"pages-{scale}", body)
+    return r
+
+
 def main(scale: str, seed: int = 1, what: str = "load") -> int:
     if what == "synth":
         result = bench_synth(scale, seed)
@@ -234,5 +282,11 @@ def main(scale: str, seed: int = 1, what: str = "load") -> int:
         print(
             f"compute {scale}: baseline {c['baseline_s']:.2f} s, compute {c['compute_s']:.2f} s, ratio {c['ratio']:.2f}"
         )
+        pages = bench_dashboard(scale)
+        slowest = max((k for k in pages if k not in ("baseline", "map_chromium")), key=lambda k: pages[k]["cold_s"])
+        print(f"dashboard {scale}: slowest cold page {slowest} {pages[slowest]['cold_s']:.2f} s", end="")
+        if pages["map_chromium"]:
+            print(f", map in Chromium {pages['map_chromium']['first_s']:.2f} s", end="")
+        print()
     print(f"written to {DOC.relative_to(ROOT)}")
     return 0

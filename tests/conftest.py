@@ -43,3 +43,16 @@ def small_default(tmp_path_factory) -> Path:
 
 def summary(root: Path) -> dict:
     return json.loads((root / SUMMARY).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def published_demo(small_default, tmp_path_factory) -> Path:
+    """The demo city loaded and computed once for the dashboard tests (treat as read-only)."""
+    from pipelines.engine.compute import compute
+    from pipelines.engine.methodology import load as load_methodology
+    from pipelines.load.batch import load
+
+    db = tmp_path_factory.mktemp("published") / "pbi.duckdb"
+    load([small_default], db)
+    compute(db, load_methodology())
+    return db

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
+from pipelines.bench_pages import MAP_DRAWN
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.load.batch import load
@@ -34,10 +35,23 @@ def browser_type_launch_args():
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}  # a projector's 16:10
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_DBS: dict[str, Path] = {}
+
+
+def server_db(url: str) -> Path:
+    """The published database a test server reads."""
+    return _DBS[url]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +76,7 @@ def server(small_default, tmp_path_factory):
                 proc.kill()
                 raise RuntimeError("streamlit did not start") from None
             time.sleep(0.3)
+    _DBS[url] = db
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -72,7 +87,8 @@ def watched(page):
     """The page, with every request's host and every console error recorded."""
     hosts: set[str] = set()
     errors: list[str] = []
-    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or ""))
+    # blob: and data: URLs are in the page's own memory (MapLibre's workers), not requests out
+    page.on("request", lambda r: None if r.url.startswith(("blob:", "data:")) else hosts.add(urlparse(r.url).hostname))
     page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
     page.set_default_timeout(30_000)
     yield page, hosts, errors
@@ -85,30 +101,123 @@ def _settled(page, text: str) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def test_overview_and_rankings_offline(server, watched):
-    page, hosts, errors = watched
-    page.goto(f"{server}/?period=2025Q3&level=grid")  # the default page lives at the root
-    _settled(page, "总览 · 2025Q3")
-    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+PAGES = {  # path: text that shows the page ran to the end
+    "/?period=2025Q3&level=grid": "总览 · 2025Q3",
+    "/rankings?level=street": "排名 · 街道 · 2025Q4",
+    "/map?level=community": "地图 · 社区 · 2025Q4",
+    "/trends?level=community": "预警 · 2025Q4",
+    "/profile?level=grid": "指标明细",
+    "/members?scope=西湖区": "先锋分前 50 名",
+    "/quality": "加载台账",
+    "/methodology": "方法 · v1",
+    "/raw": "原始数据文件",
+}
 
+
+def _offline(hosts: set[str], errors: list[str]) -> None:
+    assert hosts <= LOCAL_HOSTS, hosts - LOCAL_HOSTS  # nothing leaves this machine
+    real = [e for e in errors if not _base_path_probe(e)]
+    assert not real, real
+
+
+def test_every_page_offline(server, watched):
+    page, hosts, errors = watched
+    for path, marker in PAGES.items():
+        page.goto(f"{server}{path}")
+        _settled(page, marker)
+        name = path.strip("/").split("?")[0] or "overview"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    _offline(hosts, errors)
+
+
+def test_map_draws_offline_and_a_click_opens_the_profile(server, watched):
+    page, hosts, errors = watched
+    page.goto(f"{server}/map?level=grid&period=2025Q4")
+    _settled(page, "地图 · 网格 · 2025Q4")
+    page.wait_for_function(MAP_DRAWN)  # MapLibre inside Plotly: drawn, with no tile or style fetched
+    page.screenshot(path=str(SCREENSHOTS / "map.png"))
+    canvas = page.locator(".js-plotly-plot canvas").first.bounding_box()
+    page.mouse.click(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    page.wait_for_url("**/profile?**")
+    _settled(page, "指标明细")
+    assert "unit=" in page.url and "level=grid" in page.url
+    _offline(hosts, errors)
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose an option of a sidebar selectbox, as a user does."""
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_filters_drilldown_and_back_by_url(server, watched):
+    page, hosts, errors = watched
+    page.goto(f"{server}/rankings?level=street")
+    _settled(page, "排名 · 街道 · 2025Q4")
+    _pick(page, "季度", "2025Q2")
+    _settled(page, "排名 · 街道 · 2025Q2")
+    _pick(page, "层级", "网格")
+    _settled(page, "排名 · 网格 · 2025Q2")
+    assert "period=2025Q2" in page.url and "level=grid" in page.url
+
+    # A click on the third row opens that grid's profile, with the filters in its URL.
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * 2.5 + 35)  # the row marker of row 3, under the header
+    page.wait_for_url("**/profile?**")
+    _settled(page, "指标明细")
+    profile_url = page.url
+    assert "unit=" in profile_url and "period=2025Q2" in profile_url
+    title = page.locator("h1").first.inner_text()
+    assert title.endswith("· 2025Q2")
+
+    page.get_by_text("返回排名").click()
+    _settled(page, "排名 · 网格 · 2025Q2")
+    page.goto(f"{server}/rankings")
+    _settled(page, "排名 ·")
+    page.goto(profile_url)  # the link reopens exactly the same view
+    _settled(page, "指标明细")
+    assert page.locator("h1").first.inner_text() == title
+    page.screenshot(path=str(SCREENSHOTS / "drilldown.png"), full_page=True)
+    _offline(hosts, errors)
+
+
+def test_language_switch_and_download(server, watched):
+    page, hosts, errors = watched
     page.goto(f"{server}/rankings?period=2025Q4&level=street")
     _settled(page, "排名 · 街道 · 2025Q4")
     with page.expect_download() as info:
         page.get_by_text("下载 CSV").click()
-    path = info.value.path()
-    table = pd.read_csv(path, encoding="utf-8-sig")
+    table = pd.read_csv(info.value.path(), encoding="utf-8-sig")
     assert table["排名"].tolist() == [1, 2]  # the small city has two streets
-    page.screenshot(path=str(SCREENSHOTS / "rankings.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_text("下载 Excel").click()
+    workbook = pd.read_excel(info.value.path(), engine="calamine")
+    assert workbook["排名"].tolist() == [1, 2] and "党建综合指数" in workbook.columns
 
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    _settled(page, "Rankings · Street · 2025Q4")
+    assert "lang=en" in page.url
+    page.screenshot(path=str(SCREENSHOTS / "english.png"), full_page=True)
+    _offline(hosts, errors)
+
+
+def test_a_load_published_while_open_shows_after_refresh(server, watched, small_default):
+    """The loader and the engine publish by replacing files while the dashboard runs; a
+    refresh shows the new run and batch, with no error."""
+    page, hosts, errors = watched
+    page.goto(f"{server}/")
+    _settled(page, "计算批次 1，")
+    db = server_db(server)
+    load([small_default], db)
+    compute(db, load_methodology())
+    page.reload()
+    _settled(page, "计算批次 2，")
     page.goto(f"{server}/quality")
-    _settled(page, "加载台账")
-    page.screenshot(path=str(SCREENSHOTS / "quality.png"), full_page=True)
-
-    page.goto(f"{server}/?lang=en")
-    _settled(page, "Overview · 2025Q4")
-
-    assert hosts <= LOCAL_HOSTS, hosts - LOCAL_HOSTS  # nothing leaves this machine
-    assert not [e for e in errors if not _base_path_probe(e)], [e for e in errors if not _base_path_probe(e)]
+    _settled(page, "加载台账")  # the ledger, now with the second batch, draws without error
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    _offline(hosts, errors)
 
 
 def _base_path_probe(error: str) -> bool:

@@ -62,9 +62,9 @@ def test_filters_restore_from_the_url_and_write_back(monkeypatch, published):
     at = _app(monkeypatch, published, period="2024Q3", level="street")
     assert not at.exception
     assert at.title[0].value == "总览 · 2024Q3"
-    assert at.sidebar.selectbox[0].value == "2024Q3" and at.sidebar.selectbox[1].value == "street"
+    assert at.selectbox(key="f_period").value == "2024Q3" and at.selectbox(key="f_level").value == "street"
     assert "街道" in at.subheader[1].value
-    at.sidebar.selectbox[0].set_value("2025Q1").run()
+    at.selectbox(key="f_period").set_value("2025Q1").run()
     assert at.title[0].value == "总览 · 2025Q1" and at.query_params["period"] in ("2025Q1", ["2025Q1"])
 
 
@@ -107,7 +107,12 @@ def test_rankings_table_and_downloads(monkeypatch, published):
     scores = _grid_scores(published, "2025Q4").dropna(subset=["composite_rank"]).sort_values("composite_rank")
     assert len(table) == len(scores) and table["排名"].iloc[0] == 1
     assert list(table["编码"]) == list(scores["unit_id"])
-    assert set(table["榜单"]) <= {"红榜", "黑榜", ""} and (table["榜单"] == "红榜").any()
+    lists = [",".join(v) for v in table["榜单"]]  # coloured labels: a list of at most one
+    assert set(lists) <= {"红榜", "黑榜", ""} and "红榜" in lists
+    red = scores[scores["list"] == "红榜"]["unit_id"]
+    assert {c for c, v in zip(table["编码"], lists, strict=True) if v == "红榜"} == set(red)
+    grades = [",".join(v) for v in table["等级"]]
+    assert grades == scores["grade"].fillna("").tolist()
     assert table["名次变化"].str.fullmatch(r"↑\d+|↓\d+|=|—").all()
     assert table["排名区间（5%–95%）"].str.fullmatch(r"\d+(–\d+)?").all()
     labels = [b.label for b in at.get("download_button")]

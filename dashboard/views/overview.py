@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
-from dashboard.filters import sidebar
+from dashboard import colours, data
+from dashboard.filters import current
 from dashboard.formatting import count, date_time, score
 from dashboard.i18n import language, t
 
-GRADES = ("好", "较好", "一般", "较差")
 PREVIEW = 5
 
-s = data.stamp()
-run = data.latest_run(s)
-periods = data.periods(s, run["run_id"])
-f = sidebar(periods)
+view = current()
+s, run, periods, f = view.stamp, view.run, view.periods, view.f
 lang = language()
 
 st.title(t("overview.title", period=f.period))
@@ -30,22 +28,24 @@ st.caption(
     )
 )
 
-counts = data.record_counts(s, run["run_id"], f.period)
+scope_level, scope_id = f.scope_unit
+counts = data.record_counts(s, run["run_id"], f.period, scope_level, scope_id)
 for col, key in zip(st.columns(4), ("grids", "members", "services", "demands"), strict=True):
     col.metric(t(f"count.{key}"), count(counts[key], lang))
 
-st.subheader(t("overview.scores"))
-city = data.unit_scores(s, run["run_id"], f.period, "city")
+st.subheader(t("overview.scores", unit=f.scope or t("level.city")))
+history = data.unit_history(s, run["run_id"], scope_level, scope_id).set_index("period")
 position = periods.index(f.period)
-before = data.unit_scores(s, run["run_id"], periods[position - 1], "city") if position else city.iloc[0:0]
+previous = periods[position - 1] if position else None
 for col, key in zip(st.columns(4), ("composite", "fortress", "vanguard", "service"), strict=True):
-    now = city[key].iloc[0] if len(city) else None
-    then = before[key].iloc[0] if len(before) else None
+    now = history[key].get(f.period)
+    then = history[key].get(previous) if previous else None
     delta = None if now is None or then is None or pd.isna(now) or pd.isna(then) else f"{now - then:+.1f}"
     col.metric(t(f"score.{key}"), score(now), delta)
 
-units = data.unit_scores(s, run["run_id"], f.period, f.level)
+units = data.unit_scores(s, run["run_id"], f.period, f.level, f.scope)
 graded = units.dropna(subset=["grade"])
+GRADES = [g["name"] for g in data.run_methodology(s, run["run_id"]).config["grades"]]  # the run's, best first
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.grades", level=t(f"level.{f.level}")))
@@ -60,6 +60,20 @@ with left:
         ),
         hide_index=True,
     )
+    # The same counts as bars in the grades' colours (and Plotly's script is then loaded,
+    # so the map and trends open faster from here).
+    bars = go.Figure(
+        go.Bar(
+            x=list(GRADES),
+            y=n.to_numpy(),
+            marker_color=[colours.GRADES.get(g, colours.OTHER) for g in GRADES],
+            text=n.to_numpy(),
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    bars.update_layout(height=220, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis_visible=False)
+    st.plotly_chart(bars, key="grade_bars", config={"displayModeBar": False})
 with right:
     ranked = units.dropna(subset=["composite_rank"])
     for kind, rows in (("red", ranked[ranked["list"] == "红榜"]), ("black", ranked[ranked["list"] == "黑榜"])):
@@ -75,7 +89,7 @@ with right:
             ),
             hide_index=True,
         )
-    st.warning(t("overview.yellow", n=int(units["yellow_card"].sum())), icon="🟨")
+    st.warning(t("overview.yellow", n=int(units["yellow_card"].sum())), icon=":material/warning:")
 
 if (held := data.quarantined(s)) > 0:
     st.info(t("overview.quarantine", n=count(held, lang)))

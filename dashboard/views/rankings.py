@@ -1,29 +1,50 @@
-"""排名 Rankings: every ranked unit of a level, with its interval, lists and downloads."""
+"""排名 Rankings: every ranked unit of a level in scope, by the chosen index, with its
+interval, lists and downloads; a click on a row opens the unit's profile."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, tables
-from dashboard.filters import sidebar
+from dashboard import data, links, tables
+from dashboard.filters import current
 from dashboard.i18n import t
 
-s = data.stamp()
-run = data.latest_run(s)
-f = sidebar(data.periods(s, run["run_id"]))
-units = data.unit_scores(s, run["run_id"], f.period, f.level)
+view = current()
+s, run, f = view.stamp, view.run, view.f
+units = data.unit_scores(s, run["run_id"], f.period, f.level, f.scope)
+if f.peer:
+    units = units[units["peer_class"] == f.peer]
 
 st.title(t("rankings.title", level=t(f"level.{f.level}"), period=f.period))
-peer = f.level == "grid" and st.toggle(t("rankings.peer"), value=st.query_params.get("peer") == "1", key="peer")
-if f.level == "grid":
+peer = (
+    f.level == "grid"
+    and f.index == "composite"
+    and st.toggle(t("rankings.peer"), value=st.query_params.get("peer") == "1", key="peer")
+)
+if f.level == "grid" and f.index == "composite":
     st.query_params["peer"] = "1" if peer else "0"
-table = tables.rankings(units, peer)
-st.caption(t("rankings.caption", n=len(table)))
+table = tables.rankings(units, peer, f.index)
+st.caption(t("rankings.caption", n=len(table), index=t(f"score.{f.index}")))
+if f.scope or f.peer:
+    st.caption(t("rankings.scoped"))
 score_format = {
     t(f"score.{k}"): st.column_config.NumberColumn(format="%.1f")
     for k in ("composite", "fortress", "vanguard", "service")
 }
-st.dataframe(table, hide_index=True, column_config=score_format, use_container_width=True)
+shown, labels = tables.coloured(table)
+event = st.dataframe(
+    shown,
+    hide_index=True,
+    column_config=score_format | labels,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key=f"ranking_{st.session_state.get('nonce', 0)}",  # a new key after a click: back here, nothing selected
+)
+if event.selection.rows:
+    st.session_state["nonce"] = st.session_state.get("nonce", 0) + 1
+    links.open_profile(f, f.level, table[t("rankings.code")].iloc[event.selection.rows[0]])
+st.caption(t("rankings.click"))
 name = f"{t('nav.rankings')}_{t(f'level.{f.level}')}_{f.period}"
 left, right = st.columns(2)
 left.download_button(t("rankings.csv"), tables.csv_bytes(table), f"{name}.csv", "text/csv")

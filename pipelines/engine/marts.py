@@ -40,4 +40,11 @@ CREATE OR REPLACE VIEW member_scores_v AS
 SELECT s.run_id, CAST(s.pkey // 10 AS VARCHAR) || 'Q' || CAST(s.pkey % 10 AS VARCHAR) AS period, s.member_no,
     g.grid_id, s.services, s.hours, s.claims, s.rating, s.score, t.tier
 FROM member_scores s JOIN run_tiers t USING (run_id, tier_no) JOIN grid_registry g USING (grid_no);
+-- Early warnings: the composite fell in each of the last two quarters (by more than rounding
+-- noise), or a yellow card this quarter.
+CREATE OR REPLACE VIEW unit_warnings AS
+SELECT run_id, period, level, unit_id, unit_name, composite, prev1, prev2, yellow_card,
+    coalesce(composite < prev1 - 1e-9 AND prev1 < prev2 - 1e-9, false) AS declined_twice
+FROM (SELECT *, lag(composite) OVER w AS prev1, lag(composite, 2) OVER w AS prev2 FROM unit_scores
+      WINDOW w AS (PARTITION BY run_id, level, unit_id ORDER BY period));
 """

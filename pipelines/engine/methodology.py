@@ -144,7 +144,11 @@ def _is_number(v: object) -> bool:
 
 def load(path: Path = DEFAULT) -> Methodology:
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    return parse(path.read_text(encoding="utf-8"), path)
+
+
+def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
+    """A methodology from its text, e.g. the text a run recorded; errors name `path`."""
     name = path.name
     try:
         config = tomllib.loads(text)

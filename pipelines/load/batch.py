@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.duck import scalar
-from pipelines.load import contract, reading, secret
+from pipelines.load import contract, geometry, reading, secret
 from pipelines.load.reading import FileError, Source
 from pipelines.publish import publishing
 
@@ -443,6 +443,8 @@ def _run(
             WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5""",
             [batch_id],
         ).fetchall()
+        with phase("unit geometry"):  # derived from grids and their boundaries: rebuilt whole
+            geometry.build(con)
         con.execute(
             "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [batch_id, started, dt.datetime.now(), as_of, strict, len(sources), result.released, result.superseded],

@@ -1,0 +1,65 @@
+"""党员 Members: vanguard scores and tiers of the members in scope, the top members, those
+never active this quarter, and one member's history. Names are masked; ID numbers are never
+read."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import data, tables
+from dashboard.filters import current
+from dashboard.formatting import count, score
+from dashboard.i18n import language, t
+
+LISTED = 50
+
+view = current()
+s, run, f = view.stamp, view.run, view.f
+lang = language()
+st.title(t("members.title", scope=f.scope or t("level.city"), period=f.period))
+
+summary = data.member_summary(s, run["run_id"], f.period, f.scope)
+total = int(summary["members"].sum())
+inactive = int(summary["inactive"].sum())
+cols = st.columns(3)
+cols[0].metric(t("members.counted"), count(total, lang))
+weighted = (summary["mean_score"].fillna(0) * summary["members"]).sum() / total if total else None
+cols[1].metric(t("members.mean"), score(weighted))
+cols[2].metric(t("members.inactive"), count(inactive, lang), f"{inactive / total:.1%}" if total else None, "off")
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("members.tiers"))
+    st.dataframe(tables.member_tiers(summary), hide_index=True)
+with right:
+    st.subheader(t("members.distribution"))
+    bands = data.member_scores_hist(s, run["run_id"], f.period, f.scope)
+    fig = px.bar(bands, x="band", y="members", labels={"band": t("members.score"), "members": t("members.count")})
+    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, bargap=0.05)
+    st.plotly_chart(fig, key="member_bands")
+
+st.subheader(t("members.top", n=LISTED))
+st.caption(t("profile.masked"))
+top = data.member_list(s, run["run_id"], f.period, f.scope, "top", LISTED)
+event = st.dataframe(tables.members(top), hide_index=True, on_select="rerun", selection_mode="single-row", key="m_top")
+st.subheader(t("members.never", n=count(inactive, lang)))
+idle = data.member_list(s, run["run_id"], f.period, f.scope, "inactive", LISTED)
+idle_event = st.dataframe(
+    tables.members(idle), hide_index=True, on_select="rerun", selection_mode="single-row", key="m_idle"
+)
+
+# One member's history: from a click in either list, or the URL (?member=N).
+for chosen, rows in ((event, top), (idle_event, idle)):
+    if chosen.selection.rows:
+        st.query_params["member"] = str(int(rows["member_no"].iloc[chosen.selection.rows[0]]))
+asked = st.query_params.get("member", "")
+if asked.isdigit():
+    history = data.member_history(s, run["run_id"], int(asked), f.scope)
+    st.subheader(t("members.history", member=asked))
+    if history.empty:
+        st.info(t("members.not_in_scope"))
+    else:
+        st.dataframe(tables.member_history(history), hide_index=True)
+else:
+    st.caption(t("members.pick"))

@@ -1,0 +1,132 @@
+"""单元画像 Unit profile: one grid, community, street or district — its scores and rank, every
+indicator against its goalposts and what it contributes, where the most points are to be
+gained, its rank over time, its members' tiers, and the latest records behind the numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import data, tables
+from dashboard.filters import current
+from dashboard.formatting import rank_range, score
+from dashboard.i18n import language, t
+
+GAINS_SHOWN = 3
+
+view = current()
+s, run, periods, f = view.stamp, view.run, view.periods, view.f
+lang = language()
+units = data.unit_scores(s, run["run_id"], f.period, f.level, f.scope)
+names = dict(zip(units["unit_id"], units["unit_name"], strict=True))
+
+
+def _write_unit() -> None:
+    st.query_params["unit"] = st.session_state["p_unit"]
+
+
+asked = st.query_params.get("unit")
+if asked in names:
+    st.session_state["p_unit"] = asked
+elif st.session_state.get("p_unit") not in names:
+    st.session_state["p_unit"] = units["unit_id"].iloc[0] if len(units) else None
+if not names:
+    st.title(t("nav.profile"))
+    st.info(t("profile.none"))
+    st.stop()
+unit = st.selectbox(
+    t("profile.unit", level=t(f"level.{f.level}")),
+    list(names),
+    key="p_unit",
+    format_func=lambda u: names[u] if names[u] == u else f"{names[u]}（{u}）",
+    on_change=_write_unit,
+)
+st.query_params["unit"] = unit
+row = units.set_index("unit_id").loc[unit]
+history = data.unit_history(s, run["run_id"], f.level, unit)
+
+st.title(t("profile.title", unit=row["unit_name"], period=f.period))
+facts = [t(f"level.{f.level}"), unit]
+if isinstance(row["peer_class"], str):
+    facts.append(row["peer_class"])
+st.caption(" · ".join(facts))
+st.page_link(
+    "views/rankings.py", label=t("profile.back"), icon=":material/arrow_back:", query_params=f.params() | {"lang": lang}
+)
+
+# Scores against the previous quarter, grade, rank and lists.
+by_period = history.set_index("period")
+position = periods.index(f.period)
+previous = periods[position - 1] if position else None
+for col, key in zip(st.columns(4), ("composite", "fortress", "vanguard", "service"), strict=True):
+    now, then = row[key], by_period[key].get(previous) if previous else None
+    delta = None if then is None or pd.isna(now) or pd.isna(then) else f"{now - then:+.1f}"
+    col.metric(t(f"score.{key}"), score(now), delta)
+cols = st.columns(4)
+cols[0].metric(t("profile.grade"), row["grade"] if isinstance(row["grade"], str) else "—")
+ranked = not pd.isna(row["composite_rank"])
+cols[1].metric(
+    t("profile.rank"),
+    t("profile.rank_of", rank=int(row["composite_rank"]), n=int(row["ranked_units"])) if ranked else "—",
+    # the metric draws its own arrow: +3 is three places up
+    f"{int(row['rank_change']):+d}" if ranked and not pd.isna(row["rank_change"]) else None,
+)
+cols[2].metric(t("rankings.interval"), rank_range(row["rank_q05"], row["rank_q95"]))
+flags = [x for x in (row["list"] if isinstance(row["list"], str) else None,) if x]
+if row["yellow_card"]:
+    flags.append(t("rankings.yellow"))
+cols[3].metric(t("rankings.list"), "、".join(flags) if flags else "—")
+
+# Every indicator: value against goalposts, score, weight and what it contributes.
+methodology = data.run_methodology(s, run["run_id"])
+breakdown = tables.indicator_breakdown(
+    methodology,
+    data.unit_indicators(s, run["run_id"], f.period, f.level, unit),
+    {k: row[k] for k in ("fortress", "vanguard", "service")},
+)
+st.subheader(t("profile.indicators"))
+st.caption(t("profile.indicators_help"))
+st.dataframe(
+    breakdown.drop(columns=["_gain", "_code"]),
+    hide_index=True,
+    column_config={t("profile.score"): st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)},
+)
+gains = breakdown[breakdown["_gain"] > 0].nlargest(GAINS_SHOWN, "_gain")
+if len(gains):
+    st.subheader(t("profile.gains"))
+    for _, g in gains.iterrows():
+        st.markdown(
+            t("profile.gain", name=g[t("profile.indicator")], value=g[t("profile.value")], gain=f"{g['_gain']:.1f}")
+        )
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("profile.history"))
+    chart = history.dropna(subset=["composite_rank"])
+    if len(chart) > 1:
+        fig = px.line(chart, x="period", y="composite_rank", markers=True, labels={"period": "", "composite_rank": ""})
+        fig.update_yaxes(autorange="reversed", title=t("profile.rank"))
+        fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+        st.plotly_chart(fig, key="rank_history")
+    st.dataframe(tables.history(history), hide_index=True)
+with right:
+    st.subheader(t("profile.tiers"))
+    tiers = data.unit_tiers(s, run["run_id"], f.period, f.level, unit)
+    total = max(int(tiers["members"].sum()), 1)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("profile.tier"): tiers["tier"],
+                t("profile.members"): tiers["members"],
+                t("overview.share"): [f"{n / total:.1%}" for n in tiers["members"]],
+            }
+        ),
+        hide_index=True,
+    )
+
+st.subheader(t("profile.services"))
+st.caption(t("profile.masked"))
+st.dataframe(tables.services(data.unit_services(s, f.period, f.level, unit), lang), hide_index=True)
+st.subheader(t("profile.demands"))
+st.dataframe(tables.demands(data.unit_demands(s, f.period, f.level, unit), lang), hide_index=True)
