@@ -15,8 +15,6 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from pipelines.engine.compute import compute
-from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load import geometry
 from pipelines.load.batch import load
@@ -26,11 +24,9 @@ PERIOD = "2025Q4"
 
 
 @pytest.fixture(scope="module")
-def published(small_default, tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("map") / "pbi.duckdb"
-    load([small_default], db)
-    compute(db, load_methodology())
-    return db
+def published(published_demo) -> Path:
+    """The demo city published once for the session (tests that change it work on a copy)."""
+    return published_demo
 
 
 @pytest.fixture(scope="module")

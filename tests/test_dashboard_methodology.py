@@ -13,11 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.engine import whatif
-from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.methodology import parse
 from pipelines.engine.scores_db import connect_read, scores_path
-from pipelines.load.batch import load
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "views/methodology.py"
@@ -25,11 +23,9 @@ PERIOD = "2025Q4"
 
 
 @pytest.fixture(scope="module")
-def published(small_default, tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("dash_method") / "pbi.duckdb"
-    load([small_default], db)
-    compute(db, load_methodology())
-    return db
+def published(published_demo) -> Path:
+    """The demo city published once for the session (tests that change it work on a copy)."""
+    return published_demo
 
 
 def _read(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -12,17 +12,14 @@ from streamlit.testing.v1 import AppTest
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
-from pipelines.load.batch import load
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
-def published(small_default, tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("dash") / "pbi.duckdb"
-    load([small_default], db)
-    compute(db, load_methodology())
-    return db
+def published(published_demo) -> Path:
+    """The demo city published once for the session (tests that change it work on a copy)."""
+    return published_demo
 
 
 def _app(monkeypatch, db: Path, **params: str) -> AppTest:
