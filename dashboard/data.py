@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -65,6 +64,14 @@ def _read(s: Stamp, sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
 
 
+def _published(s: Stamp, name: str) -> bool:
+    """Whether the published files hold this table or view (older ones lack newer marts).
+    Asked, not caught: a missing name is not always an error here, DuckDB may find a Python
+    variable of that name instead (a function of this module, say)."""
+    sql = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?"
+    return bool(_read(s, sql, [name])["n"].iloc[0])
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def latest_run(s: Stamp) -> dict | None:
     """The newest computation: run id, time, methodology version and hash."""
@@ -88,16 +95,26 @@ def periods(s: Stamp, run: int) -> list[str]:
 
 # Every unit's place: its own path for communities, streets and districts (区县/街道/社区),
 # its community's path for a grid. A scope ("" for the whole city) keeps the units at or
-# under it; values reach SQL only as parameters.
+# under it; values reach SQL only as parameters (three: see _scope_args).
+GRID_PATH = "concat_ws('/', g.district, g.street, g.community)"
+
+
+def _in_scope(path: str) -> str:
+    return f"(? = '' OR {path} = ? OR starts_with({path}, ? || '/'))"
+
+
+def _scope_args(scope: str) -> list[str]:
+    return [scope, scope, scope]
+
+
 def _scoped(table: str) -> str:
     return f"""
-    SELECT u.*, CASE WHEN u.level = 'grid' THEN concat_ws('/', g.district, g.street, g.community)
-                     ELSE u.unit_id END AS path
+    SELECT u.*, CASE WHEN u.level = 'grid' THEN {GRID_PATH} ELSE u.unit_id END AS path
     FROM {table} u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"""
 
 
 SCOPED_UNITS = _scoped("unit_scores")
-IN_SCOPE = "(? = '' OR path = ? OR starts_with(path, ? || '/'))"
+IN_SCOPE = _in_scope("path")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -125,7 +142,7 @@ def unit_scores(s: Stamp, run: int, period: str, level: str, scope: str = "") ->
         s,
         f"SELECT * EXCLUDE (run_id) FROM ({SCOPED_UNITS}) WHERE run_id = ? AND period = ? AND level = ? "
         f"AND {IN_SCOPE} ORDER BY composite_rank NULLS LAST, unit_id",
-        [run, period, level, scope, scope, scope],
+        [run, period, level, *_scope_args(scope)],
     )
 
 
@@ -266,24 +283,20 @@ def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -> dict[str, float | None]:
-    """A unit's raw value (F1) and 0–100 score (F1_score) of every indicator in a quarter."""
-    row = _read(
-        s,
-        "SELECT * EXCLUDE (run_id, period, level, unit_id) FROM indicator_scores "
-        "WHERE run_id = ? AND period = ? AND level = ? AND unit_id = ?",
-        [run, period, level, unit_id],
-    )
+    """A unit's raw value (F1) and 0–100 score (F1_score) of every indicator in a quarter: its
+    row of the level's table, which the what-if panel reads (and caches) too."""
+    level_rows = _indicator_values(s, run, period, level)
+    row = level_rows[level_rows["unit_id"] == unit_id].drop(columns="unit_id")
     return {} if row.empty else {k: (None if pd.isna(v) else float(v)) for k, v in row.iloc[0].items()}
 
 
 # The grids that make up a unit: the grid itself, or every grid under a community, street or
 # district path (the city holds them all).
-GRIDS_OF_UNIT = """
-    SELECT grid_id FROM grids
+GRIDS_OF_UNIT = f"""
+    SELECT grid_id FROM grids g
     WHERE CASE WHEN ? = 'grid' THEN grid_id = ?
                WHEN ? = 'city' THEN true
-               ELSE concat_ws('/', district, street, community) = ?
-                    OR starts_with(concat_ws('/', district, street, community), ? || '/') END"""
+               ELSE {GRID_PATH} = ? OR starts_with({GRID_PATH}, ? || '/') END"""
 
 
 def _unit_args(level: str, unit_id: str) -> list[str]:
@@ -353,7 +366,7 @@ def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFra
         s,
         f"""SELECT period, unit_id, unit_name, composite, fortress, vanguard, service, grade, composite_rank
             FROM ({SCOPED_UNITS}) WHERE run_id = ? AND level = ? AND {IN_SCOPE} ORDER BY period, unit_id""",
-        [run, level, scope, scope, scope],
+        [run, level, *_scope_args(scope)],
     )
 
 
@@ -361,31 +374,28 @@ def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFra
 def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
     """Units in scope with an early warning this quarter (composite down two quarters running,
     or a yellow card); None when the published results predate the warnings view."""
-    try:
-        return _read(
-            s,
-            f"""SELECT unit_id, unit_name, prev2, prev1, composite, declined_twice, yellow_card
-                FROM ({_scoped("unit_warnings")})
-                WHERE run_id = ? AND period = ? AND level = ? AND {IN_SCOPE} AND (declined_twice OR yellow_card)
-                ORDER BY composite - prev1, unit_id""",
-            [run, period, level, scope, scope, scope],
-        )
-    except duckdb.CatalogException:
+    if not _published(s, "unit_warnings"):
         return None
+    return _read(
+        s,
+        f"""SELECT unit_id, unit_name, prev2, prev1, composite, declined_twice, yellow_card
+            FROM ({_scoped("unit_warnings")})
+            WHERE run_id = ? AND period = ? AND level = ? AND {IN_SCOPE} AND (declined_twice OR yellow_card)
+            ORDER BY composite - prev1, unit_id""",
+        [run, period, level, *_scope_args(scope)],
+    )
 
 
 # A quarter's counted members in scope, with their grid's place and their latest name.
-SCOPED_MEMBERS = """
+SCOPED_MEMBERS = f"""
     WITH scoped AS (
         SELECT m.member_no, r.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier_no
         FROM member_scores m JOIN grid_registry r USING (grid_no) JOIN grids g USING (grid_id)
-        WHERE m.run_id = ? AND m.pkey = ?
-          AND (? = '' OR concat_ws('/', g.district, g.street, g.community) = ?
-               OR starts_with(concat_ws('/', g.district, g.street, g.community), ? || '/')))"""
+        WHERE m.run_id = ? AND m.pkey = ? AND {_in_scope(GRID_PATH)})"""
 
 
 def _members_args(run: int, period: str, scope: str) -> list:
-    return [run, _quarter(period)[0], scope, scope, scope]
+    return [run, _quarter(period)[0], *_scope_args(scope)]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -447,13 +457,11 @@ def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.Da
     quarters in which the member was counted in a grid in scope)."""
     return _read(
         s,
-        """SELECT m.period, m.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier
+        f"""SELECT m.period, m.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier
            FROM member_scores_v m JOIN grids g USING (grid_id)
-           WHERE m.run_id = ? AND m.member_no = ?
-             AND (? = '' OR concat_ws('/', g.district, g.street, g.community) = ?
-                  OR starts_with(concat_ws('/', g.district, g.street, g.community), ? || '/'))
+           WHERE m.run_id = ? AND m.member_no = ? AND {_in_scope(GRID_PATH)}
            ORDER BY m.period""",
-        [run, member_no, scope, scope, scope],
+        [run, member_no, *_scope_args(scope)],
     )
 
 
@@ -482,16 +490,13 @@ def unit_geometry(s: Stamp, level: str, scope: str = "") -> dict | None:
     {"geojson": FeatureCollection whose feature ids are unit ids, "center": {lon, lat},
     "zoom": float} (center None when no unit has a boundary). None when the warehouse was
     published before the loader built the mart (a new load builds it)."""
-    # Asked first: a missing table is not an error here (DuckDB would look for a Python
-    # variable of that name, and find this function).
-    built = "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'warehouse' AND table_name = ?"
-    if not _read(s, built, ["unit_geometry"])["n"].iloc[0]:
+    if not _published(s, "unit_geometry"):
         return None
     rows = _read(
         s,
         f"SELECT unit_id, geometry, min_lon, min_lat, max_lon, max_lat FROM ({_scoped('unit_geometry')}) "
         f"WHERE level = ? AND {IN_SCOPE} ORDER BY unit_id",
-        [level, scope, scope, scope],
+        [level, *_scope_args(scope)],
     )
     features = [
         {"type": "Feature", "id": unit, "geometry": json.loads(geometry)}

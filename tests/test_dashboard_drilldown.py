@@ -260,3 +260,19 @@ def test_overview_of_a_scope(monkeypatch, published_demo):
     assert {m.label: m.value for m in at.metric}["党建综合指数"] == f"{street:.1f}"
     grids = sum(1 for p in _grid_paths(published_demo).values() if p.startswith(SCOPE + "/"))
     assert {m.label: m.value for m in at.metric}["网格"] == f"{grids:,}"
+
+
+def test_results_older_than_the_warnings_view_say_to_recompute(monkeypatch, published_demo, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from pipelines.engine.scores_db import scores_path
+
+    db = tmp_path / "pbi.duckdb"
+    shutil.copyfile(published_demo, db)
+    shutil.copyfile(scores_path(published_demo), scores_path(db))
+    with duckdb.connect(str(scores_path(db))) as con:
+        con.execute("DROP VIEW unit_warnings")
+    at = _app(monkeypatch, db, "trends", level="grid")
+    assert "python -m pipelines compute" in at.info[0].value

@@ -39,10 +39,9 @@ event = st.dataframe(
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
-    key=f"ranking_{st.session_state.get('nonce', 0)}",  # a new key after a click: back here, nothing selected
+    key=links.table_key("ranking"),
 )
 if event.selection.rows:
-    st.session_state["nonce"] = st.session_state.get("nonce", 0) + 1
     links.open_profile(f, f.level, table[t("rankings.code")].iloc[event.selection.rows[0]])
 st.caption(t("rankings.click"))
 name = f"{t('nav.rankings')}_{t(f'level.{f.level}')}_{f.period}"

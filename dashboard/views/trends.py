@@ -72,9 +72,8 @@ else:
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        key=f"warn_{st.session_state.get('nonce', 0)}",
+        key=links.table_key("warnings"),
     )
     if event.selection.rows:
-        st.session_state["nonce"] = st.session_state.get("nonce", 0) + 1
         links.open_profile(f, f.level, warned["unit_id"].iloc[event.selection.rows[0]])
     st.caption(t("trends.click", n=len(table)))
