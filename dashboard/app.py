@@ -9,8 +9,9 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `dashboard.*` imports under streamlit run
 
-from dashboard import data
+from dashboard import auth, data, meeting
 from dashboard.i18n import LANGUAGES, language, t
+from dashboard.viewer import OutOfScope
 
 # An emoji favicon is drawn locally; a Material-icon favicon would be fetched from Google.
 st.set_page_config(page_title=t("app.title"), page_icon="🏛️", layout="wide")
@@ -29,6 +30,17 @@ with st.sidebar:
         st.query_params["lang"] = choice
         st.rerun()
 
+viewer = auth.gate(meeting.active())
+if viewer is not None:
+    with st.sidebar:
+        st.caption(
+            t("sidebar.user", name=viewer.name, role=t(f"role.{viewer.role}"), unit=viewer.scope or t("level.city"))
+        )
+        meeting.toggle()
+        st.button(t("sidebar.logout"), on_click=auth.sign_out, icon=":material/logout:", key="logout")
+        auth.watch_expiry()
+    meeting.style()
+
 
 def page(script: str, key: str, icon: str, url: str | None = None, default: bool = False) -> st.Page:
     """A page of views/: its title from the catalog, a bundled Material icon (no emoji font
@@ -38,6 +50,10 @@ def page(script: str, key: str, icon: str, url: str | None = None, default: bool
     )
 
 
+# Pages a viewer may not use are not offered; the data layer refuses their data all the same.
+# Before sign-in every page is listed (hidden), so the page a link asked for opens after it.
+raw = [page("raw_files", "nav.raw", "folder_open", url="raw")] if viewer is None or viewer.city else []
+admin = [page("admin", "nav.admin", "admin_panel_settings")] if viewer is None or viewer.admin else []
 if data.stamp().computed:
     pages = {
         t("nav.section.review"): [
@@ -53,14 +69,18 @@ if data.stamp().computed:
         t("nav.section.data"): [
             page("quality", "nav.quality", "fact_check"),
             page("methodology", "nav.methodology", "functions"),
-            page("raw_files", "nav.raw", "folder_open", url="raw"),
+            *raw,
+            *admin,
         ],
     }
 else:  # nothing published: how to load, and the raw files already there
-    pages = {
-        t("nav.section.data"): [
-            page("empty", "empty.title", "download", url="start", default=True),
-            page("raw_files", "nav.raw", "folder_open", url="raw"),
-        ],
-    }
-st.navigation(pages).run()
+    pages = {t("nav.section.data"): [page("empty", "empty.title", "download", url="start", default=True), *raw, *admin]}
+navigation = st.navigation(pages, position="sidebar" if viewer else "hidden")
+if viewer is None:
+    auth.login_page()
+    st.stop()
+try:
+    navigation.run()
+except OutOfScope as refused:  # a page asked for data outside the viewer's scope: nothing of it is shown
+    auth.record("access_denied", what=str(refused)[:120], scope=viewer.scope)
+    st.error(t("access.denied"))

@@ -4,20 +4,34 @@ Each query opens a short read-only connection (the loader and the engine publish
 files, so nothing may hold a connection open), reads its result at once and closes. Results
 are cached on the published files' modification times: a new load or computation shows up at
 the next rerun, with no restart. Pages call these functions; they hold no SQL of their own.
+
+Access is enforced here, for every page, table, chart and download alike: each function
+narrows its `scope` to the signed-in viewer's (never wider, whatever a URL or widget asked),
+refuses a unit outside it (OutOfScope), and returns members' names masked unless the viewer
+may see them (and meeting mode is off). Filter values reach SQL only as parameters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.viewer import OutOfScope
+from dashboard.viewer import current as viewer
+from pipelines.access import audit, users
+from pipelines.access.masking import mask_name
+from pipelines.access.scope import GRID_PATH, QUARANTINE_IN_SCOPE, quarantine_args, sql_args, sql_in
 from pipelines.engine import whatif
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
@@ -95,16 +109,8 @@ def periods(s: Stamp, run: int) -> list[str]:
 
 # Every unit's place: its own path for communities, streets and districts (区县/街道/社区),
 # its community's path for a grid. A scope ("" for the whole city) keeps the units at or
-# under it; values reach SQL only as parameters (three: see _scope_args).
-GRID_PATH = "concat_ws('/', g.district, g.street, g.community)"
-
-
-def _in_scope(path: str) -> str:
-    return f"(? = '' OR {path} = ? OR starts_with({path}, ? || '/'))"
-
-
-def _scope_args(scope: str) -> list[str]:
-    return [scope, scope, scope]
+# under it; values reach SQL only as parameters (three: see sql_args).
+_in_scope, _scope_args = sql_in, sql_args
 
 
 def _scoped(table: str) -> str:
@@ -113,14 +119,90 @@ def _scoped(table: str) -> str:
     FROM {table} u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"""
 
 
+F = TypeVar("F", bound=Callable)
+
+
+def within_scope(fn: F) -> F:
+    """The viewer's scope applied: the call's `scope` narrowed to it, never widened."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args: object, **kwargs: object) -> object:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        bound.arguments["scope"] = viewer().narrow(bound.arguments["scope"])
+        return fn(*bound.args, **bound.kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def unit_in_scope(fn: F) -> F:
+    """The call's unit (`level`, `unit_id`) checked against the viewer's scope: OutOfScope
+    if it lies outside (a district viewer asking for the city, a grid of another district)."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args: object, **kwargs: object) -> object:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        if not viewer().sees(unit_path(a["s"], a["level"], a["unit_id"])):
+            raise OutOfScope(f"{a['level']} {a['unit_id']}")
+        return fn(*bound.args, **bound.kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def city_only(fn: F) -> F:
+    """Data about the whole city's files (not attributable to a unit): city viewers only."""
+
+    @functools.wraps(fn)
+    def call(*args: object, **kwargs: object) -> object:
+        if not viewer().city:
+            raise OutOfScope(fn.__name__)
+        return fn(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def _names_shown(frame: pd.DataFrame, column: str = "name") -> pd.DataFrame:
+    """Members' names as the viewer may see them: in clear with `pii` outside meeting mode,
+    else masked (张*明)."""
+    if viewer().show_names:
+        return frame
+    return frame.assign(**{column: frame[column].map(mask_name)})
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _grid_places(s: Stamp) -> dict[str, str]:
+    """Each grid's place: its community's path."""
+    rows = _read(s, f"SELECT grid_id, {GRID_PATH} AS path FROM grids g")
+    return dict(zip(rows["grid_id"], rows["path"], strict=True))
+
+
+def unit_path(s: Stamp, level: str, unit_id: str) -> str:
+    """A unit's place, as scopes are written: "" for the city, a grid's community path, the
+    unit id itself above (an unknown grid is placed nowhere a scope covers)."""
+    if level == "city":
+        return ""
+    if level == "grid":
+        return _grid_places(s).get(unit_id, "\0")
+    return unit_id
+
+
 SCOPED_UNITS = _scoped("unit_scores")
 IN_SCOPE = _in_scope("path")
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=8)
-def scope_tree(s: Stamp) -> pd.DataFrame:
-    """District, street and community of every community that has grids."""
-    return _read(s, "SELECT DISTINCT district, street, community FROM grids ORDER BY ALL")
+def scope_tree(s: Stamp, scope: str = "") -> pd.DataFrame:
+    """District, street and community of every community in scope that has grids."""
+    return _read(
+        s,
+        f"SELECT DISTINCT district, street, community FROM grids g WHERE {_in_scope(GRID_PATH)} ORDER BY ALL",
+        _scope_args(scope),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -134,6 +216,7 @@ def peer_classes(s: Stamp, run: int) -> list[str]:
     )["peer_class"].tolist()
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_scores(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame:
     """Every unit of a level in a quarter within the scope, ranked (unranked units last). Ranks
@@ -146,6 +229,7 @@ def unit_scores(s: Stamp, run: int, period: str, level: str, scope: str = "") ->
     )
 
 
+@unit_in_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def record_counts(s: Stamp, run: int, period: str, level: str = "city", unit_id: str = "全市") -> dict[str, int]:
     """Grids, counted members, services and demands of a quarter in a unit (the city by
@@ -168,14 +252,21 @@ def record_counts(s: Stamp, run: int, period: str, level: str = "city", unit_id:
     return {k: int(v) for k, v in row.items()}
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=16)
-def quarantined(s: Stamp) -> int:
-    """Rows of the loaded exports held in quarantine (not in any index)."""
+def quarantined(s: Stamp, scope: str = "") -> int:
+    """Rows of the loaded exports in scope held in quarantine (not in any index): a scope
+    holds the rows naming one of its grids; the rest belong to the city."""
     if not s.loaded:
         return 0
-    return int(_read(s, "SELECT count(*) AS n FROM quarantine")["n"].iloc[0])
+    return int(
+        _read(s, f"SELECT count(*) AS n FROM quarantine q WHERE {QUARANTINE_IN_SCOPE}", quarantine_args(scope))[
+            "n"
+        ].iloc[0]
+    )
 
 
+@city_only
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_ledger(s: Stamp) -> pd.DataFrame:
     """Every file of every load batch: rows read, loaded, quarantined, unchanged."""
@@ -186,14 +277,16 @@ def load_ledger(s: Stamp) -> pd.DataFrame:
     )
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=8)
-def quarantine_rows(s: Stamp) -> pd.DataFrame:
-    """Every quarantined row as a user finds it: file, row, kind, column, value (ID numbers
-    masked by the loader), reason."""
+def quarantine_rows(s: Stamp, scope: str = "") -> pd.DataFrame:
+    """Every quarantined row in scope as a user finds it: file, row, kind, column, value (ID
+    numbers and phones masked by the loader), reason."""
     return _read(
         s,
         "SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason, q.rule "
-        "FROM quarantine q JOIN load_files f USING (file_id) ORDER BY f.file_name, q.row",
+        f"FROM quarantine q JOIN load_files f USING (file_id) WHERE {QUARANTINE_IN_SCOPE} ORDER BY f.file_name, q.row",
+        quarantine_args(scope),
     )
 
 
@@ -226,8 +319,17 @@ def run_methodology(s: Stamp, run: int) -> Methodology:
     return parse(text, Path(f"run-{run}.toml"))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def run_record(s: Stamp, run: int) -> dict:
+    """A run's record (see _run_record); the files' names only for city viewers (a file's
+    name may say whose data it holds), their hashes for everyone."""
+    record = _run_record(s, run)
+    if not viewer().city:
+        record = {**record, "files": record["files"].assign(file_name=None, kind=None)}
+    return record
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _run_record(s: Stamp, run: int) -> dict:
     """A run's record: id, time, methodology version, config hash and text, data batch and
     digest, and `files` (content hash of every loaded file, with its name where the warehouse
     still knows it)."""
@@ -263,14 +365,18 @@ def whatif_ranking(
     s: Stamp, run: int, period: str, level: str, weights: tuple[tuple[str, float], ...], scope: str = ""
 ) -> tuple[pd.DataFrame, dict]:
     """The level re-ranked by the engine with edited weights ((code, weight) pairs), nothing
-    written: (units in the scope, biggest movers first; summary of the whole level)."""
+    written: (units in the scope, biggest movers first; summary of the whole level, or of the
+    units in scope for a viewer bound to a unit)."""
     level_table = _whatif_level(s, run, period, level, weights)
+    scope = viewer().narrow(scope)
     shown = level_table
     if scope:
         shown = level_table[level_table["unit_id"].isin(unit_scores(s, run, period, level, scope)["unit_id"])]
-    return shown.reset_index(drop=True), whatif.summary(level_table)
+    # A viewer bound to a unit learns nothing of the units outside it, not even in summary.
+    return shown.reset_index(drop=True), whatif.summary(level_table if viewer().city else shown)
 
 
+@unit_in_scope
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
     """A unit's scores, grade, ranks and lists in every quarter of the run, oldest first."""
@@ -281,6 +387,7 @@ def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
     )
 
 
+@unit_in_scope
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -> dict[str, float | None]:
     """A unit's raw value (F1) and 0–100 score (F1_score) of every indicator in a quarter: its
@@ -311,6 +418,7 @@ def _quarter(period: str) -> tuple[int, dt.date, dt.date]:
     return year * 10 + quarter, start, end
 
 
+@unit_in_scope
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_tiers(s: Stamp, run: int, period: str, level: str, unit_id: str) -> pd.DataFrame:
     """How many of a unit's counted members are in each tier in a quarter (every tier listed)."""
@@ -325,10 +433,15 @@ def unit_tiers(s: Stamp, run: int, period: str, level: str, unit_id: str) -> pd.
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@unit_in_scope
 def unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
-    """The latest service records of a unit's grids in a quarter, with the member's name
-    (for masking by the page) — never an ID number."""
+    """The latest service records of a unit's grids in a quarter, with the member's name as
+    the viewer may see it — never an ID number."""
+    return _names_shown(_unit_services(s, period, level, unit_id, limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int) -> pd.DataFrame:
     _, start, end = _quarter(period)
     return _read(
         s,
@@ -346,6 +459,7 @@ def unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int = 
     )
 
 
+@unit_in_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def unit_demands(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
     """The latest resident demands of a unit's grids in a quarter."""
@@ -359,6 +473,7 @@ def unit_demands(s: Stamp, period: str, level: str, unit_id: str, limit: int = 2
     )
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFrame:
     """Every unit of a level in scope in every quarter: scores, grade, composite rank."""
@@ -370,6 +485,7 @@ def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFra
     )
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
     """Units in scope with an early warning this quarter (composite down two quarters running,
@@ -398,6 +514,7 @@ def _members_args(run: int, period: str, scope: str) -> list:
     return [run, _quarter(period)[0], *_scope_args(scope)]
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def member_summary(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per tier (every tier listed), with their mean score and how
@@ -413,6 +530,7 @@ def member_summary(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataF
     )
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def member_scores_hist(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per 5-point band of the vanguard score."""
@@ -424,10 +542,15 @@ def member_scores_hist(s: Stamp, run: int, period: str, scope: str = "") -> pd.D
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@within_scope
 def member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit: int = 50) -> pd.DataFrame:
     """The top members by vanguard score (which='top'), or members never active this quarter
-    (which='inactive'), with their latest name (for masking by the page)."""
+    (which='inactive'), with their latest name as the viewer may see it."""
+    return _names_shown(_member_list(s, run, period, scope, which, limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit: int) -> pd.DataFrame:
     if which not in ("top", "inactive"):
         raise ValueError(which)
     where, order = (
@@ -451,6 +574,7 @@ def member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit: 
     )
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=64)
 def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.DataFrame:
     """One member's quarters: grid, services, hours, claims, rating, score and tier (only
@@ -484,6 +608,7 @@ def fit_view(bounds: tuple[float, float, float, float]) -> tuple[dict[str, float
     return center, max(1.0, min(16.0, min(across, up) - 0.15))  # a margin around the box
 
 
+@within_scope
 @st.cache_data(show_spinner=False, max_entries=32)
 def unit_geometry(s: Stamp, level: str, scope: str = "") -> dict | None:
     """The map boundaries of a level's units within the scope, from the loader's mart:
@@ -507,3 +632,92 @@ def unit_geometry(s: Stamp, level: str, scope: str = "") -> dict | None:
         bounds = (rows["min_lon"].min(), rows["min_lat"].min(), rows["max_lon"].max(), rows["max_lat"].max())
         center, zoom = fit_view(tuple(float(b) for b in bounds))
     return {"geojson": {"type": "FeatureCollection", "features": features}, "center": center, "zoom": zoom}
+
+
+@within_scope
+def member_identity(s: Stamp, member_no: int, scope: str = "") -> dict | None:
+    """Who a member is, as the viewer may see it: name (masked unless allowed), gender,
+    category, branch, grid, and ID number and phone in their masked forms only (the warehouse
+    holds no other). None when the member's latest roster row (where they are now) is not in
+    scope."""
+    rows = _member_identity(s, member_no, scope)
+    return None if rows.empty else _names_shown(rows).iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _member_identity(s: Stamp, member_no: int, scope: str) -> pd.DataFrame:
+    return _read(
+        s,
+        f"""SELECT m.name, m.gender, m.member_category, m.branch, m.grid_id, m.id_masked, m.phone_masked, m.as_of
+            FROM (SELECT * FROM members WHERE member_no = ? ORDER BY as_of DESC LIMIT 1) m JOIN grids g USING (grid_id)
+            WHERE {_in_scope(GRID_PATH)}""",
+        [member_no, *_scope_args(scope)],
+    )
+
+
+def outside_geometry(s: Stamp) -> list[dict]:
+    """For a viewer bound to a unit, the boundaries of the units beside it (the other units of
+    its level under the same parent: other districts for a district) as anonymous features —
+    no id, name or score — drawn grey on the map for orientation. None for city viewers."""
+    v = viewer()
+    if v.city or not _published(s, "unit_geometry"):
+        return []
+    return _outside_geometry(s, v.scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _outside_geometry(s: Stamp, scope: str) -> list[dict]:
+    level = ("district", "street", "community")[scope.count("/")]
+    parent = scope.rsplit("/", 1)[0] if "/" in scope else ""
+    rows = _read(
+        s,
+        "SELECT geometry FROM unit_geometry WHERE level = ? AND unit_id <> ? "
+        "AND (? = '' OR starts_with(unit_id, ? || '/')) ORDER BY unit_id",
+        [level, scope, parent, parent],
+    )
+    return [
+        {"type": "Feature", "id": f"outside-{i}", "geometry": json.loads(g)} for i, g in enumerate(rows["geometry"])
+    ]
+
+
+def admin_only(fn: F) -> F:
+    """The audit log and the users: administrators only."""
+
+    @functools.wraps(fn)
+    def call(*args: object, **kwargs: object) -> object:
+        if not viewer().admin:
+            raise OutOfScope(fn.__name__)
+        return fn(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+@admin_only
+def audit_log(
+    since: dt.datetime | None, until: dt.datetime | None, people: list[str], events: list[str], text: str
+) -> pd.DataFrame:
+    """Audit events newest first (never cached: the log grows while the page is open)."""
+    return audit.read(since, until, people or None, events or None, text)
+
+
+@admin_only
+def audit_chain() -> tuple[int, list[int]]:
+    """(events, sequence numbers where the hash chain breaks)."""
+    return audit.verify()
+
+
+@admin_only
+def user_table() -> pd.DataFrame:
+    """Every user with role, unit, rights, dates, last sign-in and any lockout in force."""
+    logins = audit.last_logins()
+    rows = []
+    for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name)):
+        rows.append(
+            {
+                **user.public(),
+                "last_login": logins.get(user.name),
+                "locked_until": audit.locked_until(user.name),
+            }
+        )
+    columns = ["name", "role", "unit", "pii", "admin", "created_at", "password_changed_at", "last_login", "locked_until"]
+    return pd.DataFrame(rows, columns=columns)

@@ -83,21 +83,23 @@ def _write_scope(depth: int) -> None:
         st.session_state.pop(f"f_{deeper}", None)
 
 
-def _scope(tree: pd.DataFrame) -> str:
-    """District, street and community, each choosable once the one above is chosen."""
+def _scope(tree: pd.DataFrame, floor: str = "") -> str:
+    """District, street and community, each choosable once the one above is chosen. The parts
+    of `floor` (the viewer's own unit) are fixed: shown, not choosable, and never "all"."""
     asked = [p for p in str(st.query_params.get("scope", "")).split("/") if p]
+    fixed = [p for p in floor.split("/") if p]
     chosen: list[str] = []
     rows = tree
     for depth, part in enumerate(SCOPE_PARTS):
         if depth and not chosen[-1:]:
             break
-        options = [ALL, *sorted(rows[part].unique())]
+        options = [fixed[depth]] if depth < len(fixed) else [ALL, *sorted(rows[part].unique())]
         key = f"f_{part}"
         wanted = asked[depth] if depth < len(asked) else None
         if "scope" in st.query_params:
-            st.session_state[key] = wanted if wanted in options else ALL
+            st.session_state[key] = wanted if wanted in options else options[0]
         elif st.session_state.get(key) not in options:
-            st.session_state[key] = ALL
+            st.session_state[key] = options[0]
         value = st.selectbox(
             t(f"filter.{part}"),
             options,
@@ -105,6 +107,7 @@ def _scope(tree: pd.DataFrame) -> str:
             format_func=_or_all(t("filter.all")),
             on_change=_write_scope,
             args=(depth,),
+            disabled=depth < len(fixed),
         )
         if not value:
             break
@@ -119,12 +122,12 @@ def _put_scope(scope: str) -> None:
     _put("scope", scope)
 
 
-def sidebar(periods: list[str], tree: pd.DataFrame, peer_classes: Sequence[str] = ()) -> Filters:
+def sidebar(periods: list[str], tree: pd.DataFrame, peer_classes: Sequence[str] = (), floor: str = "") -> Filters:
     """The filters of every review page. `tree` holds the district, street and community of
-    every community; `peer_classes` the grid types."""
+    every community in the viewer's scope `floor`; `peer_classes` the grid types."""
     with st.sidebar:
         period = _choose(t("filter.period"), "period", periods, periods[-1])
-        scope = _scope(tree)
+        scope = _scope(tree, floor)
         depth = len(scope.split("/")) if scope else 0
         levels = LEVELS[: len(LEVELS) - depth]  # a scope shows its own level and those below
         # Labels are looked up now, not when the widget formats them (after this run).
@@ -153,9 +156,10 @@ class View:
 
 def current() -> View:
     from dashboard import data
+    from dashboard.viewer import current as viewer
 
     s = data.stamp()
     run = data.latest_run(s)
     periods = data.periods(s, run["run_id"])
-    f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, run["run_id"]))
+    f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, run["run_id"]), viewer().scope)
     return View(s, run, periods, f)

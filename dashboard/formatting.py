@@ -56,17 +56,6 @@ def rank_range(lo: float | None, hi: float | None) -> str:
     return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"
 
 
-def mask_name(name: str | None) -> str:
-    """张*明, 张*: the surname and (for three or more characters) the last character."""
-    if name is None or name != name or not name:
-        return ""
-    if len(name) == 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def indicator_value(x: float | None, lo: float, hi: float) -> str:
     """A raw indicator value as its goalposts read: a share (goalposts within 0–1) as a
     percentage, anything else to two decimals."""

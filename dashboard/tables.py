@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import colours
-from dashboard.formatting import date, date_time, indicator_value, mask_name, rank_change, rank_range, score, share
+from dashboard.formatting import date, date_time, indicator_value, rank_change, rank_range, score, share
 from dashboard.i18n import language, t
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology
@@ -130,12 +130,13 @@ def history(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def services(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Service records with the member's name masked (张*明)."""
+    """Service records with the member's name as the data layer returned it (masked unless
+    the viewer may see names)."""
     return pd.DataFrame(
         {
             t("records.date"): [date(v, lang) for v in rows["service_date"]],
             t("records.grid"): rows["grid_id"].to_numpy(),
-            t("records.member"): [mask_name(n) for n in rows["name"]],
+            t("records.member"): rows["name"].fillna("").to_numpy(),
             t("records.category"): rows["category"].to_numpy(),
             t("records.hours"): rows["hours"].to_numpy(),
             t("records.beneficiaries"): rows["beneficiaries"].to_numpy(),
@@ -193,11 +194,12 @@ def member_tiers(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def members(rows: pd.DataFrame) -> pd.DataFrame:
-    """Members with masked names: number (not personal), grid, activity, score and tier."""
+    """Members: number (not personal), name as the data layer returned it, grid, activity,
+    score and tier."""
     return pd.DataFrame(
         {
             t("members.no"): rows["member_no"].to_numpy(),
-            t("records.member"): [mask_name(n) for n in rows["name"]],
+            t("records.member"): rows["name"].fillna("").to_numpy(),
             t("records.grid"): rows["grid_id"].to_numpy(),
             t("members.services"): rows["services"].to_numpy(),
             t("records.hours"): rows["hours"].to_numpy(),
@@ -222,5 +224,21 @@ def member_history(rows: pd.DataFrame) -> pd.DataFrame:
             t("members.claims"): rows["claims"].to_numpy(),
             t("members.score"): [score(v) for v in rows["score"]],
             t("profile.tier"): rows["tier"].to_numpy(),
+        }
+    )
+
+
+def member_identity(who: dict) -> pd.DataFrame:
+    """A member's identity as one row: name (as the data layer returned it), gender, category,
+    branch, grid, and the masked ID number and phone."""
+    return pd.DataFrame(
+        {
+            t("records.member"): [who["name"] or ""],
+            t("members.gender"): [who["gender"] or "—"],
+            t("members.category"): [who["member_category"] or "—"],
+            t("members.branch"): [who["branch"] or "—"],
+            t("records.grid"): [who["grid_id"]],
+            t("members.id_masked"): [who["id_masked"] or "—"],
+            t("members.phone_masked"): [who["phone_masked"] or "—"],
         }
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 # The scales of pipelines/synth/scales.py (tests/test_cli.py keeps them equal); named here so
@@ -72,11 +73,26 @@ SCORE_COLUMNS = (
 
 
 def _export(args: argparse.Namespace) -> int:
+    """Scores, member scores or quarantined rows as CSV (BOM: opens cleanly in Excel), within
+    --scope; every export is written to the audit log (who, what, scope, rows, file hash)."""
+    from pipelines.access import audit
+    from pipelines.access.cli import actor, host
+    from pipelines.access.scope import GRID_PATH, sql_args, sql_in
+    from pipelines.access.users import UserError, check_unit
     from pipelines.engine.scores_db import connect_read, scores_path
     from pipelines.load.batch import quarantine_frame
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
+    scope = "/".join(p.strip() for p in (args.scope or "").split("/") if p.strip())
+    if scope:
+        from pipelines.access.units import known_units
+
+        role = ("区级", "街道", "社区")[min(scope.count("/"), 2)]
+        try:
+            check_unit(role, scope, known_units(Path(args.db)))
+        except UserError as e:
+            raise SystemExit(f"--scope: {e}") from e
     if args.what in ("scores", "members"):
         if not scores_path(Path(args.db)).exists():
             raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
@@ -90,8 +106,16 @@ def _export(args: argparse.Namespace) -> int:
         if args.what == "scores" and args.level:
             where.append("level = ?")
             params.append(args.level)
+        # A unit's place: its own path above the grid, its community's path for a grid.
+        path = "CASE WHEN level = 'grid' THEN " + GRID_PATH + " ELSE unit_id END" if args.what == "scores" else GRID_PATH
+        where.append(sql_in(path))
+        params.extend(sql_args(scope))
         columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
-        table = "unit_scores" if args.what == "scores" else "member_scores_v JOIN member_registry USING (member_no)"
+        table = (
+            "unit_scores u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"
+            if args.what == "scores"
+            else "member_scores_v JOIN member_registry USING (member_no) JOIN grids g USING (grid_id)"
+        )
         order = "period, level, composite_rank NULLS LAST, unit_id" if args.what == "scores" else "period, member_key"
         with connect_read(Path(args.db)) as con:
             if args.run is not None and not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [args.run]).fetchall():
@@ -101,14 +125,21 @@ def _export(args: argparse.Namespace) -> int:
             ).df()
         if args.what == "scores":
             frame["list"] = frame["list"].fillna("")
-        frame.to_csv(args.out, index=False, encoding="utf-8-sig")
-        print(f"{len(frame):,} 行已导出到 {args.out} (rows exported)")
-        return 0
-    if args.what == "quarantine":
-        frame = quarantine_frame(Path(args.db))
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out, index=False, encoding="utf-8-sig")  # BOM: opens cleanly in Excel
-        print(f"{len(frame):,} 行隔离记录已导出到 {args.out} (quarantined rows exported)")
+    else:
+        frame = quarantine_frame(Path(args.db), scope)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(args.out, index=False, encoding="utf-8-sig")
+    digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
+    audit.record(
+        actor(),
+        "export",
+        what=f"{args.what}.csv",
+        scope=scope,
+        rows=len(frame),
+        detail={"file": str(Path(args.out).resolve()), "sha256": digest, "period": args.period, "level": args.level},
+        client=host(),
+    )
+    print(f"{len(frame):,} 行已导出到 {args.out} (rows exported; recorded in the audit log)")
     return 0
 
 
@@ -155,9 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--level", choices=["grid", "community", "street", "district", "city"])
     export.add_argument("--period", help="e.g. 2025Q4")
     export.add_argument("--run", type=int, help="a past computation (run id; default: the latest), as it was published")
+    export.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
     export.add_argument("--db", default=str(DEFAULT_DB))
     export.add_argument("--out", required=True)
     export.set_defaults(func=_export)
+
+    from pipelines.access.cli import register
+
+    register(sub, DEFAULT_DB)
     return parser
 
 

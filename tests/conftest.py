@@ -18,6 +18,17 @@ def member_key_secret(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def access_files(monkeypatch, tmp_path_factory, request) -> None:
+    """Every test its own audit log, and no users file but the one a test names: nothing is
+    ever read from or written to the developer's data/users.json or data/audit."""
+    root = tmp_path_factory.mktemp("access")
+    monkeypatch.setenv("PBI_AUDIT", str(root / "audit.duckdb"))
+    monkeypatch.setenv("PBI_USERS", str(root / "users.json"))
+    if "published_demo" in request.fixturenames:
+        monkeypatch.setenv("PBI_USERS", str(request.getfixturevalue("demo_users")))
+
+
 def _generate(root: Path, scale: str, seed: int, dirty_rate: float | None) -> Path:
     generate(scale, seed, root, dirty_rate, log=lambda *a: None)
     return root
@@ -56,3 +67,15 @@ def published_demo(small_default, tmp_path_factory) -> Path:
     load([small_default], db)
     compute(db, load_methodology())
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_users(published_demo, tmp_path_factory) -> Path:
+    """The demo users of `make run` (one per role, bound to the demo city's first district,
+    street and community), with the known passwords of tests/signin.py."""
+    from pipelines.access import demo
+    from tests.signin import PASSWORDS
+
+    path = tmp_path_factory.mktemp("users") / "users.json"
+    demo.create(published_demo, path, PASSWORDS)
+    return path

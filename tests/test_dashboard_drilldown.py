@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.signin import signed_in
+
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
@@ -21,6 +23,7 @@ SCOPE = "西湖区/大关街道"
 def _app(monkeypatch, db: Path, page: str | None = None, **params: str) -> AppTest:
     monkeypatch.setenv("PBI_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60)
+    signed_in(at)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -244,7 +247,10 @@ def test_members_in_scope(monkeypatch, published_demo):
     assert at.metric[2].value == f"{int(((mine['services'] == 0) & (mine['claims'] == 0)).sum()):,}"
     member = int(top["党员序号"].iloc[0])
     at = _app(monkeypatch, published_demo, "members", scope=SCOPE, member=str(member))
-    history = at.dataframe[3].value
+    identity, history = at.dataframe[3].value, at.dataframe[4].value
+    assert identity["党员"].iloc[0] == top["党员"].iloc[0] and "*" in identity["党员"].iloc[0]
+    assert re.fullmatch(r"\d{3}\*{4}\d{4}", identity["手机号（脱敏）"].iloc[0])
+    assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", identity["身份证号（脱敏）"].iloc[0])
     assert len(history) >= 1 and history["季度"].is_monotonic_increasing
     assert re.fullmatch(r"\d{4}Q\d", history["季度"].iloc[-1])
 

@@ -15,6 +15,8 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from tests.signin import signed_in
+
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load import geometry
 from pipelines.load.batch import load
@@ -166,6 +168,7 @@ def test_a_load_rebuilds_the_mart(published, tmp_path, small_default):
 def _app(monkeypatch, db: Path, **params: str) -> AppTest:
     monkeypatch.setenv("PBI_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60)
+    signed_in(at)
     for key, value in {"period": PERIOD, **params}.items():
         at.query_params[key] = value
     at.run()

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.signin import signed_in
+
 from pipelines.engine import whatif
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.methodology import parse
@@ -142,6 +144,7 @@ def test_compare_and_summary_by_hand():
 def _page(monkeypatch, db: Path, **params: str) -> AppTest:
     monkeypatch.setenv("PBI_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60)
+    signed_in(at)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

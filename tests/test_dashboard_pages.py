@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.signin import signed_in
+
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
@@ -25,6 +27,7 @@ def published(published_demo) -> Path:
 def _app(monkeypatch, db: Path, **params: str) -> AppTest:
     monkeypatch.setenv("PBI_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60)
+    signed_in(at)
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.signin import signed_in
+
 from dashboard.i18n import MESSAGES
 from tests.conftest import summary
 
@@ -18,6 +20,7 @@ def _app(monkeypatch, raw: Path, lang: str | None = None) -> AppTest:
     monkeypatch.setenv("PBI_RAW", str(raw))
     monkeypatch.setenv("PBI_DB", str(raw.parent / "unpublished" / "pbi.duckdb"))
     at = AppTest.from_file(APP, default_timeout=30)
+    signed_in(at)
     if lang:
         at.query_params["lang"] = lang
     at.run()

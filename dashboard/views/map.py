@@ -16,11 +16,13 @@ from dashboard import data, links
 from dashboard.filters import current
 from dashboard.formatting import score
 from dashboard.i18n import t
+from dashboard.viewer import current as viewer
 
 SCORES = ("composite", "fortress", "vanguard", "service")
 # Sequential, light to dark red: in these meetings red is the colour of the top list (红榜).
 SCALE = "YlOrRd"
 NOT_SCORED = "#d0d0d0"
+OUTSIDE = "#efefef"  # units outside the viewer's scope: lighter than unscored ones, never coloured
 HEIGHT = 600
 
 
@@ -30,12 +32,21 @@ def _collection(features: list[dict]) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=16)  # about 2 MB each for a city's grids
 def _figure(
-    s: data.Stamp, level: str, scope: str, run: int, period: str, index: str, labels: tuple[str, ...]
+    s: data.Stamp,
+    level: str,
+    scope: str,
+    floor: str,
+    run: int,
+    period: str,
+    index: str,
+    labels: tuple[str, ...],
 ) -> go.Figure:
     """The map of one view, built once and shared (cache_resource: a cached figure is not
     copied on every rerun, a copy would cost as much as building it; streamlit only reads it).
-    Keyed on the stamp, so a new load or computation builds a new one."""
+    Keyed on the stamp, so a new load or computation builds a new one, and on the viewer's
+    own scope `floor` (whose neighbours are drawn grey, without data)."""
     shapes = data.unit_geometry(s, level, scope)
+    outside = data.outside_geometry(s)
     units = data.unit_scores(s, run, period, level, scope)
     frame = pd.DataFrame({"unit_id": [feature["id"] for feature in shapes["geojson"]["features"]]})
     frame = frame.merge(units[["unit_id", "unit_name", "grade", *SCORES]], on="unit_id", how="left")
@@ -83,11 +94,27 @@ def _figure(
                 customdata=custom[~scored].to_numpy(),
             )
         )
+    if outside:  # beside the viewer's unit: grey, no hover, no click, drawn under the others
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=_collection(outside),
+                featureidkey="id",
+                locations=[f["id"] for f in outside],
+                z=[0] * len(outside),
+                colorscale=[[0, OUTSIDE], [1, OUTSIDE]],
+                showscale=False,
+                hoverinfo="skip",
+                marker_line_color="white",
+                marker_line_width=1.2,
+                name="outside",
+            )
+        )
+        fig.data = (fig.data[-1], *fig.data[:-1])
     fig.update_traces(
         hovertemplate=hover,
         marker_line_color="white",
         marker_line_width=0.5 if level == "grid" else 1.2,
-        selector={"type": "choroplethmap"},
+        selector=lambda trace: trace.type == "choroplethmap" and trace.name != "outside",
     )
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -114,7 +141,7 @@ if not shapes["geojson"]["features"]:
     st.stop()
 
 labels = (t(f"score.{f.index}"), *(t(f"score.{k}") for k in SCORES), t("map.grade"))
-fig = _figure(s, level, f.scope, run["run_id"], f.period, f.index, labels)
+fig = _figure(s, level, f.scope, viewer().scope, run["run_id"], f.period, f.index, labels)
 event = st.plotly_chart(
     fig,
     key="map_chart",

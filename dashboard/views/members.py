@@ -1,6 +1,6 @@
 """党员 Members: vanguard scores and tiers of the members in scope, the top members, those
-never active this quarter, and one member's history. Names are masked; ID numbers are never
-read."""
+never active this quarter, and one member's identity (ID number and phone masked, name as
+the viewer may see it) and history."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dashboard import data, tables
 from dashboard.filters import current
 from dashboard.formatting import count, score
 from dashboard.i18n import language, t
+from dashboard.viewer import current as viewer
 
 LISTED = 50
 
@@ -40,7 +41,7 @@ with right:
     st.plotly_chart(fig, key="member_bands")
 
 st.subheader(t("members.top", n=LISTED))
-st.caption(t("profile.masked"))
+st.caption(t("profile.names_shown" if viewer().show_names else "profile.masked"))
 top = data.member_list(s, run["run_id"], f.period, f.scope, "top", LISTED)
 event = st.dataframe(tables.members(top), hide_index=True, on_select="rerun", selection_mode="single-row", key="m_top")
 st.subheader(t("members.never", n=count(inactive, lang)))
@@ -54,12 +55,15 @@ for chosen, rows in ((event, top), (idle_event, idle)):
     if chosen.selection.rows:
         st.query_params["member"] = str(int(rows["member_no"].iloc[chosen.selection.rows[0]]))
 asked = st.query_params.get("member", "")
-if asked.isdigit():
+if asked.isdigit() and len(asked) <= 9:
     history = data.member_history(s, run["run_id"], int(asked), f.scope)
+    who = data.member_identity(s, int(asked), f.scope)
     st.subheader(t("members.history", member=asked))
-    if history.empty:
+    if history.empty and who is None:
         st.info(t("members.not_in_scope"))
     else:
+        if who is not None:
+            st.dataframe(tables.member_identity(who), hide_index=True)
         st.dataframe(tables.member_history(history), hide_index=True)
 else:
     st.caption(t("members.pick"))

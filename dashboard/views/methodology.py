@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard import method_tables as mt
 from dashboard.filters import current
 from dashboard.formatting import date_time
@@ -75,11 +75,14 @@ with tab_config:
 
 with tab_run:
     st.dataframe(mt.run_record(record, m.sha256 == record["config_hash"]), hide_index=True, width="stretch")
-    st.download_button(
+    auth.download(
         t("method.run.download"),
         m.text.encode("utf-8"),
         f"methodology-{m.version}-run{run['run_id']}.toml",
         "application/toml",
+        what="methodology.toml",
+        rows=0,
+        detail={"run": int(run["run_id"])},
     )
     st.subheader(t("method.run.files", n=len(record["files"])))
     st.dataframe(mt.run_files(record["files"]), hide_index=True, width="stretch")

@@ -91,5 +91,5 @@ with right:
         )
     st.warning(t("overview.yellow", n=int(units["yellow_card"].sum())), icon=":material/warning:")
 
-if (held := data.quarantined(s)) > 0:
+if (held := data.quarantined(s, f.scope)) > 0:
     st.info(t("overview.quarantine", n=count(held, lang)))

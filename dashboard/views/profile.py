@@ -8,10 +8,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import data, tables
+from dashboard import auth, data, tables
 from dashboard.filters import current
 from dashboard.formatting import rank_range, score
 from dashboard.i18n import language, t
+from dashboard.viewer import current as viewer
 
 GAINS_SHOWN = 3
 
@@ -29,6 +30,11 @@ def _write_unit() -> None:
 asked = st.query_params.get("unit")
 if asked in names:
     st.session_state["p_unit"] = asked
+elif asked and not viewer().sees(data.unit_path(s, f.level, asked)):
+    # A link to a unit outside the viewer's scope: said, recorded, and nothing of it shown.
+    st.warning(t("access.unit_denied"))
+    auth.record("access_denied", what="profile", scope=viewer().scope, detail={"level": f.level, "unit": asked[:64]})
+    st.session_state["p_unit"] = units["unit_id"].iloc[0] if len(units) else None
 elif st.session_state.get("p_unit") not in names:
     st.session_state["p_unit"] = units["unit_id"].iloc[0] if len(units) else None
 if not names:
@@ -126,7 +132,7 @@ with right:
     )
 
 st.subheader(t("profile.services"))
-st.caption(t("profile.masked"))
+st.caption(t("profile.names_shown" if viewer().show_names else "profile.masked"))
 st.dataframe(tables.services(data.unit_services(s, f.period, f.level, unit), lang), hide_index=True)
 st.subheader(t("profile.demands"))
 st.dataframe(tables.demands(data.unit_demands(s, f.period, f.level, unit), lang), hide_index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, links, tables
+from dashboard import auth, data, links, tables
 from dashboard.filters import current
 from dashboard.i18n import t
 
@@ -46,10 +46,17 @@ if event.selection.rows:
 st.caption(t("rankings.click"))
 name = f"{t('nav.rankings')}_{t(f'level.{f.level}')}_{f.period}"
 left, right = st.columns(2)
-left.download_button(t("rankings.csv"), tables.csv_bytes(table), f"{name}.csv", "text/csv")
-right.download_button(
-    t("rankings.xlsx"),
-    tables.xlsx_bytes(table, name),
-    f"{name}.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
+about = {"period": f.period, "level": f.level, "index": f.index, "peer_class": f.peer}
+with left:
+    auth.download(
+        t("rankings.csv"), tables.csv_bytes(table), f"{name}.csv", "text/csv",
+        what="rankings.csv", rows=len(table), scope=f.scope, detail=about,
+    )
+with right:
+    auth.download(
+        t("rankings.xlsx"),
+        tables.xlsx_bytes(table, name),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        what="rankings.xlsx", rows=len(table), scope=f.scope, detail=about,
+    )

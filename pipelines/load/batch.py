@@ -473,10 +473,15 @@ def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_i
     )
 
 
-def quarantine_frame(db: Path) -> pd.DataFrame:
-    """Every quarantined row: file,row,kind,column,value,reason (row as a user sees it)."""
+def quarantine_frame(db: Path, scope: str = "") -> pd.DataFrame:
+    """Every quarantined row in the scope (see access.scope): file,row,kind,column,value,reason
+    (row as a user sees it; ID numbers and phones masked by the loader)."""
+    from pipelines.access.scope import QUARANTINE_IN_SCOPE, quarantine_args
+
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            """SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason
-            FROM quarantine q JOIN load_files f USING (file_id) ORDER BY f.file_name, q.row"""
+            f"""SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason
+            FROM quarantine q JOIN load_files f USING (file_id) WHERE {QUARANTINE_IN_SCOPE}
+            ORDER BY f.file_name, q.row""",
+            quarantine_args(scope),
         ).df()

@@ -1,0 +1,192 @@
+"""`python -m pipelines users …` and `python -m pipelines audit …`: manage users and read the
+audit log from the command line. Every change is audited with the operating-system account
+that made it (os:NAME) as the actor."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from pipelines.access import audit, demo, users
+from pipelines.access.units import known_units
+
+
+def actor() -> str:
+    """Who runs this command: the operating-system account."""
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def host() -> str:
+    return socket.gethostname()
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit("密码请用 --password-stdin 传入 (no terminal: pass the password with --password-stdin)")
+    first = getpass.getpass("密码 (password): ")
+    if getpass.getpass("再输一次 (again): ") != first:
+        raise SystemExit("两次输入的密码不一致 (the passwords differ)")
+    return first
+
+
+def _refused(e: users.UserError) -> int:
+    print(str(e), file=sys.stderr)
+    return 2
+
+
+def add(args: argparse.Namespace) -> int:
+    try:
+        user = users.add(
+            args.name,
+            args.role,
+            args.unit or "",
+            _password(args),
+            pii=args.pii,
+            admin=args.admin,
+            known_units=known_units(Path(args.db)),
+        )
+    except users.UserError as e:
+        return _refused(e)
+    audit.record(actor(), "user_added", subject=user.name, scope=user.scope, detail=_rights(user), client=host())
+    print(f"已添加用户 (added) {user.name}: {user.role} {user.unit or '全市'}")
+    return 0
+
+
+def _rights(user: users.User) -> dict:
+    return {"role": user.role, "unit": user.unit, "pii": user.pii, "admin": user.admin}
+
+
+def remove(args: argparse.Namespace) -> int:
+    try:
+        user = users.remove(args.name)
+    except users.UserError as e:
+        return _refused(e)
+    audit.record(actor(), "user_removed", subject=user.name, scope=user.scope, detail=_rights(user), client=host())
+    print(f"已删除用户 (removed) {user.name}")
+    return 0
+
+
+def passwd(args: argparse.Namespace) -> int:
+    try:
+        user = users.set_password(args.name, _password(args))
+    except users.UserError as e:
+        return _refused(e)
+    audit.record(actor(), "password_changed", subject=user.name, client=host())
+    print(f"已修改密码 (password changed) {user.name}")
+    return 0
+
+
+def unlock(args: argparse.Namespace) -> int:
+    if args.name not in users.load():
+        return _refused(users.UserError(f"没有这个用户 (no such user): {args.name}"))
+    audit.record(actor(), "user_unlocked", subject=args.name, client=host())
+    print(f"已解除锁定 (unlocked) {args.name}")
+    return 0
+
+
+def listing(args: argparse.Namespace) -> int:
+    logins = audit.last_logins()
+    print("用户名\t角色\t单位\t姓名权限\t管理员\t最近登录 (name, role, unit, pii, admin, last sign-in)")
+    for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name)):
+        last = logins.get(user.name)
+        shown = last.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if last else "—"
+        print(f"{user.name}\t{user.role}\t{user.unit or '全市'}\t{_yes(user.pii)}\t{_yes(user.admin)}\t{shown}")
+    return 0
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def create_demo(args: argparse.Namespace) -> int:
+    """Demo users of each role (`make run`), created once; their credentials printed."""
+    db = Path(args.db)
+    if not db.exists():
+        raise SystemExit(f"{db}: 数据库不存在，请先加载数据 (no such database: load data first)")
+    added = demo.create(db)
+    for name in added:
+        user = users.load()[name]
+        audit.record(actor(), "user_added", subject=name, scope=user.scope, detail=_rights(user), client=host())
+    shown = demo.saved()
+    if shown:
+        print(f"演示账号 (demo users; kept in {demo.credentials_path()}):")
+        present = users.load()
+        for name, password in shown.items():
+            user = present[name]
+            rights = "、".join(x for x, on in (("姓名", user.pii), ("管理", user.admin)) if on) or "—"
+            print(f"  {name:<10} {password:<16} {user.role} {user.unit or '全市'}（{rights}）")
+    return 0
+
+
+def audit_show(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    since = dt.datetime.fromisoformat(args.since).replace(tzinfo=CHINA) if args.since else None
+    rows = audit.read(since=since, actors=args.user or None, events=args.event or None, limit=args.limit)
+    for row in rows.itertuples():
+        when = row.logged_at.tz_convert(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        parts = [when, row.actor, row.event, row.subject or "", row.what or "", row.scope or "", row.row_count]
+        print("\t".join("" if pd.isna(p) else str(p) for p in parts))
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    rows, broken = audit.verify()
+    if broken:
+        print(f"审计日志共 {rows} 条，校验链在这些序号处断开 (chain broken at): {broken[:20]}", file=sys.stderr)
+        return 1
+    print(f"审计日志共 {rows} 条，校验链完整 (audit log intact)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
+    """The `users` and `audit` commands."""
+    u = sub.add_parser("users", help="manage dashboard users (file: PBI_USERS, default data/users.json)")
+    usub = u.add_subparsers(dest="users_command", required=True)
+    a = usub.add_parser("add", help="add a user bound to a role and unit")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=list(users.ROLES))
+    a.add_argument("--unit", help="区县, 区县/街道 or 区县/街道/社区 (none for 市级)")
+    a.add_argument("--pii", action="store_true", help="may see members' names")
+    a.add_argument("--admin", action="store_true", help="may read the audit log and manage users")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.add_argument("--db", default=str(default_db), help="warehouse whose units are checked")
+    a.set_defaults(func=add)
+    r = usub.add_parser("remove", help="remove a user (their sessions end at their next click)")
+    r.add_argument("name")
+    r.set_defaults(func=remove)
+    p = usub.add_parser("passwd", help="set a user's password (their sessions end)")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=passwd)
+    k = usub.add_parser("unlock", help="lift a lockout after failed sign-ins")
+    k.add_argument("name")
+    k.set_defaults(func=unlock)
+    usub.add_parser("list", help="list users, their rights and last sign-in").set_defaults(func=listing)
+    d = usub.add_parser("demo", help="create demo users of each role (if missing) and print their credentials")
+    d.add_argument("--db", default=str(default_db))
+    d.set_defaults(func=create_demo)
+
+    au = sub.add_parser("audit", help="read or verify the audit log (PBI_AUDIT, default data/audit/audit.duckdb)")
+    asub = au.add_subparsers(dest="audit_command", required=True)
+    s = asub.add_parser("show", help="events, newest first")
+    s.add_argument("--since", help="YYYY-MM-DD[THH:MM] (China time)")
+    s.add_argument("--user", action="append", help="actor or subject (repeatable)")
+    s.add_argument("--event", action="append", choices=list(audit.EVENTS))
+    s.add_argument("--limit", type=int, default=100)
+    s.set_defaults(func=audit_show)
+    asub.add_parser("verify", help="check the hash chain: exit 1 if a row was changed or removed").set_defaults(
+        func=audit_verify
+    )

@@ -1,0 +1,188 @@
+"""Who may sign in, and what each may see: the users file.
+
+A JSON file outside git (PBI_USERS, default data/users.json), readable by its owner only.
+Each user has a role bound to a unit — 市级 (the whole city, no unit), 区级 (a district,
+`区县`), 街道 (`区县/街道`), 社区 (`区县/街道/社区`), units written as in score exports —
+and two permissions: `pii` (see members' names) and `admin` (audit log, users). Passwords
+are stored as argon2id hashes only. Writes are atomic (a new file replaces the old) and
+serialised by a lock file, so the command line and the dashboard can both change it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from pipelines.access.scope import covers
+from pipelines.load.contract import ROOT
+
+ROLES = {"市级": 0, "区级": 1, "街道": 2, "社区": 3}  # role: how many parts its unit has
+ROLE_LEVELS = {"市级": "city", "区级": "district", "街道": "street", "社区": "community"}
+NAME = re.compile(r"[^\s/\\]{2,64}")  # Chinese names and e-mail addresses (for OIDC) both fit
+MIN_PASSWORD = 10
+
+
+
+@functools.cache
+def _hasher():  # noqa: ANN202  (argon2 loads on first use: starting a command stays quick)
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's defaults (64 MiB, 3 passes): ~50 ms here
+
+
+@functools.cache
+def _dummy() -> str:
+    """Verified against when the name is unknown, so it costs as long as a wrong password."""
+    return _hasher().hash("not a password of anyone")
+
+
+class UserError(ValueError):
+    """A user change refused: the message says why (in Chinese, with the English)."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    unit: str  # "" for 市级
+    pii: bool = False
+    admin: bool = False
+    password_hash: str = ""
+    created_at: str = ""
+    password_changed_at: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The units this user may see: "" (the whole city) or a unit path."""
+        return self.unit
+
+    def public(self) -> dict:
+        """Everything but the password hash (for listings)."""
+        out = asdict(self)
+        del out["password_hash"]
+        return out
+
+
+def users_path() -> Path:
+    path = Path(os.environ.get("PBI_USERS", ROOT / "data" / "users.json"))
+    return path if path.is_absolute() else ROOT / path
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def load(path: Path | None = None) -> dict[str, User]:
+    """Every user by name; none when the file does not exist yet."""
+    path = path or users_path()
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {name: User(name=name, **fields) for name, fields in raw.get("users", {}).items()}
+
+
+@contextlib.contextmanager
+def _changing(path: Path) -> Iterator[dict[str, User]]:
+    """The users, to change in place; written back atomically (mode 0600) when the block ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        users = load(path)
+        yield users
+        body = {"version": 1, "users": {u.name: {k: v for k, v in asdict(u).items() if k != "name"} for u in users.values()}}
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(body, f, ensure_ascii=False, indent=2)
+        os.replace(tmp, path)
+
+
+def check_unit(role: str, unit: str, known_units: set[str] | None = None) -> str:
+    """The unit normalised (parts trimmed), or UserError: 市级 has none, 区级 one part
+    (区县), 街道 two, 社区 three; and it must be a unit the warehouse knows, when one is given."""
+    if role not in ROLES:
+        raise UserError(f"角色须为 {'、'.join(ROLES)} 之一 (role must be one of them): {role}")
+    parts = [p.strip() for p in (unit or "").split("/") if p.strip()]
+    if len(parts) != ROLES[role]:
+        if role == "市级":
+            raise UserError("市级用户不绑定单位 (a city user has no unit)")
+        shape = "/".join(("区县", "街道", "社区")[: ROLES[role]])
+        raise UserError(f"{role}用户的单位应写作“{shape}” (a {ROLE_LEVELS[role]} user's unit is {shape}): {unit}")
+    unit = "/".join(parts)
+    if unit and known_units is not None and unit not in known_units:
+        raise UserError(f"数据中没有这个单位 (no such unit in the published data): {unit}")
+    return unit
+
+
+def check_password(name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少 {MIN_PASSWORD} 个字符 (a password has at least {MIN_PASSWORD} characters)")
+    if password.strip().lower() == name.lower():
+        raise UserError("密码不能与用户名相同 (the password may not be the user name)")
+
+
+def add(
+    name: str,
+    role: str,
+    unit: str,
+    password: str,
+    *,
+    pii: bool = False,
+    admin: bool = False,
+    known_units: set[str] | None = None,
+    path: Path | None = None,
+) -> User:
+    name = name.strip()
+    if not NAME.fullmatch(name):
+        raise UserError(f"用户名须为 2–64 个字符，不含空格和斜杠 (2–64 characters, no spaces or slashes): {name!r}")
+    unit = check_unit(role, unit, known_units)
+    if admin and role != "市级":
+        raise UserError("管理员须为市级用户：审计日志和用户涉及全市 (an administrator must be a city user)")
+    check_password(name, password)
+    with _changing(path or users_path()) as users:
+        if name in users:
+            raise UserError(f"用户已存在 (user exists): {name}")
+        now = _now()
+        users[name] = User(name, role, unit, pii, admin, _hasher().hash(password), now, now)
+        return users[name]
+
+
+def remove(name: str, path: Path | None = None) -> User:
+    with _changing(path or users_path()) as users:
+        if name not in users:
+            raise UserError(f"没有这个用户 (no such user): {name}")
+        return users.pop(name)
+
+
+def set_password(name: str, password: str, path: Path | None = None) -> User:
+    check_password(name, password)
+    with _changing(path or users_path()) as users:
+        if name not in users:
+            raise UserError(f"没有这个用户 (no such user): {name}")
+        users[name] = replace(users[name], password_hash=_hasher().hash(password), password_changed_at=_now())
+        return users[name]
+
+
+def verify(users: dict[str, User], name: str, password: str) -> User | None:
+    """The user if the password is theirs, else None; as slow for an unknown name."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    user = users.get(name)
+    try:
+        _hasher().verify(user.password_hash if user else _dummy(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def in_unit(user: User, path: str) -> bool:
+    """Whether a unit path (区县/街道/社区, or 全市 for the city) is within the user's scope."""
+    return covers(user.scope, "" if path == "全市" else path)

@@ -1,0 +1,39 @@
+"""Signing in for dashboard tests: demo users with known passwords, and AppTest sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from pipelines.access import audit
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PASSWORDS = {name: f"{name}-Passw0rd-demo" for name in ("admin", "city", "district", "street", "community")}
+
+
+def signed_in(at: AppTest, name: str = "city") -> AppTest:
+    """The app with `name` signed in (a session as the sign-in form leaves it; the form itself
+    is tested in test_access_dashboard)."""
+    from dashboard.auth import Session
+    from pipelines.access import users
+
+    if name in ("admin", "city") and name not in users.load():  # a test with no demo city still has them
+        users.add(name, "市级", "", PASSWORDS[name], pii=name == "admin", admin=name == "admin")
+    at.session_state["pbi_session"] = Session(name, "password", audit.now(), audit.now())
+    return at
+
+
+def app(monkeypatch, db: Path, page: str | None = None, user: str | None = "city", **params: str) -> AppTest:
+    """The dashboard over `db`, signed in as `user` (None: nobody), run once (and switched to
+    views/`page`.py)."""
+    monkeypatch.setenv("PBI_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        signed_in(at, user)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+    return at
