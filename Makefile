@@ -41,11 +41,14 @@ load: demo
 compute: install
 	$(BIN)/python -m pipelines compute --db $(DB)
 
-# Venv, install, demo data, load and compute (if nothing is published yet), dashboard.
+# Venv, install, demo data, load and compute (if nothing is published yet), demo users, dashboard.
 run: demo
 	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; \
 	elif [ ! -f $(basename $(DB)).scores.duckdb ]; then $(MAKE) --no-print-directory compute; \
 	else echo "published database present: $(DB) (make load to reload, make compute to recompute)"; fi
+	@# Demo mode (the demo data): demo users of every role, created once, credentials printed.
+	@if [ "$(RAW)" = "$(DEMO_DIR)" ]; then $(BIN)/python -m pipelines users demo --db $(DB); \
+	else $(BIN)/python -m pipelines users list; fi
 	PBI_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: dev

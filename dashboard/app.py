@@ -42,18 +42,25 @@ if viewer is not None:
     meeting.style()
 
 
-def page(script: str, key: str, icon: str, url: str | None = None, default: bool = False) -> st.Page:
+def page(
+    script: str, key: str, icon: str, url: str | None = None, default: bool = False, shown: bool = True
+) -> st.Page:
     """A page of views/: its title from the catalog, a bundled Material icon (no emoji font
-    or download needed), and its URL path."""
+    or download needed), its URL path, and whether the menu lists it."""
     return st.Page(
-        f"views/{script}.py", title=t(key), icon=f":material/{icon}:", url_path=url or script, default=default
+        f"views/{script}.py",
+        title=t(key),
+        icon=f":material/{icon}:",
+        url_path=url or script,
+        default=default,
+        visibility="visible" if shown else "hidden",
     )
 
 
-# Pages a viewer may not use are not offered; the data layer refuses their data all the same.
-# Before sign-in every page is listed (hidden), so the page a link asked for opens after it.
-raw = [page("raw_files", "nav.raw", "folder_open", url="raw")] if viewer is None or viewer.city else []
-admin = [page("admin", "nav.admin", "admin_panel_settings")] if viewer is None or viewer.admin else []
+# Pages a viewer may not use are not listed, but a typed URL still reaches them: their data
+# layer refuses (OutOfScope), and the attempt is shown as refused and audited below.
+raw = [page("raw_files", "nav.raw", "folder_open", url="raw", shown=viewer is None or viewer.city)]
+admin = [page("admin", "nav.admin", "admin_panel_settings", shown=viewer is None or viewer.admin)]
 if data.stamp().computed:
     pages = {
         t("nav.section.review"): [

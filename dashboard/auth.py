@@ -1,8 +1,9 @@
 """Sign-in, sessions and the audit of what leaves the dashboard.
 
 `gate()` runs at the top of every page run. With no valid session the app shows
-`login_page()` in place of the page asked for (which opens once signed in); with one it reloads the user from the users file (a removed user, or one whose
-password was changed since they signed in, is signed out at their next click), ends a
+`login_page()` in place of the page asked for (which opens once signed in). With one, it
+reloads the user from the users file (a removed user, or one whose password was changed
+since they signed in, is signed out at their next click), ends a
 session idle longer than PBI_SESSION_MINUTES (default 30), and sets the viewer whose scope
 and rights the data layer applies.
 
@@ -47,7 +48,7 @@ def _client() -> str | None:
     """The browser's address, for the audit log (none when no browser is behind the run)."""
     try:
         address = st.context.ip_address
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return address if isinstance(address, str) else None
 
@@ -87,7 +88,7 @@ def sign_out() -> None:
 def oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except Exception:  # noqa: BLE001  (no secrets file at all)
+    except Exception:
         return False
 
 
@@ -100,7 +101,7 @@ def _oidc_user() -> str | None:
         if not info.get("is_logged_in"):
             return None
         return info.get("email") or info.get("sub")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -173,8 +174,13 @@ def _oidc_session() -> None:
         return
     user = oidc_match(identity, all_users())
     if user is None:
-        audit.record(identity[:NAME_MAX], "login_failed", subject=identity[:NAME_MAX], client=_client(),
-                     detail={"method": "oidc", "reason": "no such user"})
+        audit.record(
+            identity[:NAME_MAX],
+            "login_failed",
+            subject=identity[:NAME_MAX],
+            client=_client(),
+            detail={"method": "oidc", "reason": "no such user"},
+        )
         st.session_state["login_message"] = t("login.oidc_unknown", identity=identity)
         st.logout()
         return

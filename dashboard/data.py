@@ -153,16 +153,25 @@ def unit_in_scope(fn: F) -> F:
     return call  # type: ignore[return-value]
 
 
-def city_only(fn: F) -> F:
-    """Data about the whole city's files (not attributable to a unit): city viewers only."""
+def _requires(right: Callable[[object], bool]) -> Callable[[F], F]:
+    """A decorator refusing (OutOfScope) callers whose viewer lacks `right`."""
 
-    @functools.wraps(fn)
-    def call(*args: object, **kwargs: object) -> object:
-        if not viewer().city:
-            raise OutOfScope(fn.__name__)
-        return fn(*args, **kwargs)
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def call(*args: object, **kwargs: object) -> object:
+            if not right(viewer()):
+                raise OutOfScope(fn.__name__)
+            return fn(*args, **kwargs)
 
-    return call  # type: ignore[return-value]
+        return call  # type: ignore[return-value]
+
+    return decorate
+
+
+# Data about the whole city's files (not attributable to a unit): city viewers only.
+city_only = _requires(lambda v: v.city)
+# The audit log and the users: administrators only.
+admin_only = _requires(lambda v: v.admin)
 
 
 def _names_shown(frame: pd.DataFrame, column: str = "name") -> pd.DataFrame:
@@ -680,18 +689,6 @@ def _outside_geometry(s: Stamp, scope: str) -> list[dict]:
     ]
 
 
-def admin_only(fn: F) -> F:
-    """The audit log and the users: administrators only."""
-
-    @functools.wraps(fn)
-    def call(*args: object, **kwargs: object) -> object:
-        if not viewer().admin:
-            raise OutOfScope(fn.__name__)
-        return fn(*args, **kwargs)
-
-    return call  # type: ignore[return-value]
-
-
 @admin_only
 def audit_log(
     since: dt.datetime | None, until: dt.datetime | None, people: list[str], events: list[str], text: str
@@ -719,5 +716,15 @@ def user_table() -> pd.DataFrame:
                 "locked_until": audit.locked_until(user.name),
             }
         )
-    columns = ["name", "role", "unit", "pii", "admin", "created_at", "password_changed_at", "last_login", "locked_until"]
+    columns = [
+        "name",
+        "role",
+        "unit",
+        "pii",
+        "admin",
+        "created_at",
+        "password_changed_at",
+        "last_login",
+        "locked_until",
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -710,7 +710,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "login.locked": "Too many failed sign-ins: this account is locked. Try again in {minutes} min.",
         "login.oidc": "Sign in with the city's identity provider",
         "login.oidc_unknown": "The identity {identity} has no account on this dashboard: ask an administrator.",
-        "login.help": "Accounts are opened by the organization department's administrator. Five wrong passwords lock an account for 5 minutes.",
+        "login.help": (
+            "Accounts are opened by the organization department's administrator. "
+            "Five wrong passwords lock an account for 5 minutes."
+        ),
         "login.ended": "Your account changed (new password or removed): sign in again.",
         "login.expired": "Signed out after {minutes} min without activity: sign in again.",
         "sidebar.user": "Signed in: {name} ({role} · {unit})",
@@ -722,7 +725,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "role.街道": "Street",
         "role.社区": "Community",
         "nav.admin": "Audit and users",
-        "access.unit_denied": "The unit asked for is outside your scope: showing a unit within it instead. This was recorded.",
+        "access.unit_denied": (
+            "The unit asked for is outside your scope: showing a unit within it instead. This was recorded."
+        ),
         "access.denied": "This is outside your scope. This was recorded.",
         "quality.scoped": "Only quarantined rows naming grids of {scope}; the load ledger is for city users.",
         "profile.names_shown": "Names as your rights allow; ID numbers and phones only masked.",
@@ -734,7 +739,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.log": "Audit log",
         "admin.users": "Users",
         "admin.chain_ok": "{n} events; the hash chain is intact (nothing changed or removed).",
-        "admin.chain_broken": "{n} events; the hash chain breaks at these numbers, rows may have been changed or removed: {seqs}",
+        "admin.chain_broken": (
+            "{n} events; the hash chain breaks at these numbers, rows may have been changed or removed: {seqs}"
+        ),
         "admin.dates": "Dates",
         "admin.people": "Users",
         "admin.events": "Events",

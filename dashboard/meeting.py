@@ -10,8 +10,13 @@ from dashboard.i18n import t
 
 KEY = "meeting"
 # Enlarges everything in the main area, tables and charts included (they are drawn in
-# pixels, so a larger root font alone would leave them small).
-CSS = "<style>section[data-testid='stMain'] .block-container { zoom: 1.3; }</style>"
+# pixels, so a larger root font alone would leave them small); the width is divided by the
+# zoom so the enlarged page still fits the screen.
+ZOOM = 1.3
+CSS = (
+    "<style>[data-testid='stMainBlockContainer'] "
+    f"{{ zoom: {ZOOM}; width: calc(100% / {ZOOM}); max-width: calc(100% / {ZOOM}); margin-left: 0; }}</style>"
+)
 
 
 def active() -> bool:

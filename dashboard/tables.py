@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import colours
 from dashboard.formatting import date, date_time, indicator_value, rank_change, rank_range, score, share
 from dashboard.i18n import language, t
+from pipelines.access.cells import inert
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology
 
@@ -66,14 +67,16 @@ def coloured(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """CSV with a BOM (opens cleanly in Excel), formula-like text made plain."""
+    return inert(table).to_csv(index=False).encode("utf-8-sig")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)  # 0.25 s for a thousand rows: once per view, not per run
 def xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
-        table.to_excel(writer, sheet_name=sheet[:31], index=False)
+    # Text is written as text: xlsxwriter would otherwise turn "=…" into a live formula.
+    with pd.ExcelWriter(out, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
+        inert(table).to_excel(writer, sheet_name=sheet[:31], index=False)
         writer.sheets[sheet[:31]].freeze_panes(1, 0)
     return out.getvalue()
 

@@ -76,6 +76,7 @@ def _export(args: argparse.Namespace) -> int:
     """Scores, member scores or quarantined rows as CSV (BOM: opens cleanly in Excel), within
     --scope; every export is written to the audit log (who, what, scope, rows, file hash)."""
     from pipelines.access import audit
+    from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
     from pipelines.access.scope import GRID_PATH, sql_args, sql_in
     from pipelines.access.users import UserError, check_unit
@@ -107,7 +108,9 @@ def _export(args: argparse.Namespace) -> int:
             where.append("level = ?")
             params.append(args.level)
         # A unit's place: its own path above the grid, its community's path for a grid.
-        path = "CASE WHEN level = 'grid' THEN " + GRID_PATH + " ELSE unit_id END" if args.what == "scores" else GRID_PATH
+        path = (
+            "CASE WHEN level = 'grid' THEN " + GRID_PATH + " ELSE unit_id END" if args.what == "scores" else GRID_PATH
+        )
         where.append(sql_in(path))
         params.extend(sql_args(scope))
         columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
@@ -128,7 +131,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         frame = quarantine_frame(Path(args.db), scope)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.out, index=False, encoding="utf-8-sig")
+    inert(frame).to_csv(args.out, index=False, encoding="utf-8-sig")  # no text a spreadsheet would run
     digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
     audit.record(
         actor(),

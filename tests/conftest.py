@@ -27,6 +27,8 @@ def access_files(monkeypatch, tmp_path_factory, request) -> None:
     monkeypatch.setenv("PBI_USERS", str(root / "users.json"))
     if "published_demo" in request.fixturenames:
         monkeypatch.setenv("PBI_USERS", str(request.getfixturevalue("demo_users")))
+    if "two_districts" in request.fixturenames:
+        monkeypatch.setenv("PBI_USERS", str(request.getfixturevalue("two_districts_users")))
 
 
 def _generate(root: Path, scale: str, seed: int, dirty_rate: float | None) -> Path:
@@ -69,13 +71,43 @@ def published_demo(small_default, tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
-def demo_users(published_demo, tmp_path_factory) -> Path:
-    """The demo users of `make run` (one per role, bound to the demo city's first district,
-    street and community), with the known passwords of tests/signin.py."""
+def _demo_users(db: Path, folder: Path) -> Path:
+    """The demo users of `make run` for the city `db` (one per role, bound to its first
+    district, street and community), with the known passwords of tests/signin.py."""
     from pipelines.access import demo
     from tests.signin import PASSWORDS
 
-    path = tmp_path_factory.mktemp("users") / "users.json"
-    demo.create(published_demo, path, PASSWORDS)
+    path = folder / "users.json"
+    demo.create(db, path, PASSWORDS)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_users(published_demo, tmp_path_factory) -> Path:
+    return _demo_users(published_demo, tmp_path_factory.mktemp("users"))
+
+
+@pytest.fixture(scope="session")
+def two_districts(tmp_path_factory) -> Path:
+    """A published city of two districts (two streets each, two communities per street, a
+    fault rate that quarantines rows in every district): loaded and computed once, for the
+    access tests — a district user must see nothing of the other district."""
+    from pipelines.engine.compute import compute
+    from pipelines.engine.methodology import load as load_methodology
+    from pipelines.load.batch import load
+    from pipelines.synth.scales import SCALES, Scale
+
+    SCALES["two_districts"] = Scale("two_districts", 2, (2, 2), (2, 2), (3, 4), 30, 3.0, 12.5, 5.0, 0.004)
+    try:
+        raw = _generate(tmp_path_factory.mktemp("two_districts_raw"), "two_districts", 11, None)
+    finally:
+        del SCALES["two_districts"]
+    db = tmp_path_factory.mktemp("two_districts") / "pbi.duckdb"
+    load([raw], db)
+    compute(db, load_methodology())
+    return db
+
+
+@pytest.fixture(scope="session")
+def two_districts_users(two_districts, tmp_path_factory) -> Path:
+    return _demo_users(two_districts, tmp_path_factory.mktemp("two_districts_users"))

@@ -1,5 +1,6 @@
 """The dashboard in a real browser: Debian's headless Chromium (never a downloaded one) driven
 by pytest-playwright against `streamlit run` on a free local port, over a published demo city.
+Every test signs in through the real sign-in form first (a page load is a new session).
 Asserts no exception box, no console error and no request to any host but this machine."""
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
 
+from pipelines.access import demo
 from pipelines.bench_pages import MAP_DRAWN
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.load.batch import load
+from tests.signin import PASSWORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -54,13 +58,11 @@ def server_db(url: str) -> Path:
     return _DBS[url]
 
 
-@pytest.fixture(scope="module")
-def server(small_default, tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "pbi.duckdb"
-    load([small_default], db)
-    compute(db, load_methodology())
+def serve(db: Path, users: Path, audit: Path, **env: str) -> Iterator[str]:
+    """`streamlit run` over `db` on a free port, with its own users file and audit log (and
+    any further environment, e.g. PBI_SESSION_MINUTES): yields its URL, stops it after."""
     port = _free_port()
-    env = {**os.environ, "PBI_DB": str(db)}
+    env = {**os.environ, "PBI_DB": str(db), "PBI_USERS": str(users), "PBI_AUDIT": str(audit), **env}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
     command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -77,9 +79,21 @@ def server(small_default, tmp_path_factory):
                 raise RuntimeError("streamlit did not start") from None
             time.sleep(0.3)
     _DBS[url] = db
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(small_default, tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    db = root / "pbi.duckdb"
+    load([small_default], db)
+    compute(db, load_methodology())
+    demo.create(db, root / "users.json", PASSWORDS)  # the demo users, with the known test passwords
+    yield from serve(db, root / "users.json", root / "audit.duckdb")
 
 
 @pytest.fixture
@@ -95,10 +109,36 @@ def watched(page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
 
+# The script run is over: the app's own run state (the status widget shows only after 500 ms
+# of running, so its absence alone does not say a run has ended).
+RUN_OVER = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]')"""
+
+
 def _settled(page, text: str) -> None:
     page.get_by_text(text, exact=False).first.wait_for()
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    page.wait_for_function(RUN_OVER)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+SIGNED_IN = "当前用户："  # the sidebar's line naming the signed-in user
+
+
+def fill_sign_in(page, name: str, password: str | None = None) -> None:
+    """Type a name and password into the sign-in form (shown in place of any page) and submit."""
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORDS[name] if password is None else password)
+    page.get_by_role("button", name="登录").click()
+
+
+def sign_in(page, url: str, name: str = "city", marker: str | None = None) -> None:
+    """Open `url` (a new session: nobody signed in), sign in as `name` through the form, and
+    wait until the page asked for has run to the end (showing `marker`, if given)."""
+    page.goto(url)
+    fill_sign_in(page, name)
+    _settled(page, f"{SIGNED_IN}{name}（")
+    if marker:
+        _settled(page, marker)
 
 
 PAGES = {  # path: text that shows the page ran to the end
@@ -123,8 +163,7 @@ def _offline(hosts: set[str], errors: list[str]) -> None:
 def test_every_page_offline(server, watched):
     page, hosts, errors = watched
     for path, marker in PAGES.items():
-        page.goto(f"{server}{path}")
-        _settled(page, marker)
+        sign_in(page, f"{server}{path}", "city", marker)
         name = path.strip("/").split("?")[0] or "overview"
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     _offline(hosts, errors)
@@ -132,8 +171,7 @@ def test_every_page_offline(server, watched):
 
 def test_map_draws_offline_and_a_click_opens_the_profile(server, watched):
     page, hosts, errors = watched
-    page.goto(f"{server}/map?level=grid&period=2025Q4")
-    _settled(page, "地图 · 网格 · 2025Q4")
+    sign_in(page, f"{server}/map?level=grid&period=2025Q4", "city", "地图 · 网格 · 2025Q4")
     page.wait_for_function(MAP_DRAWN)  # MapLibre inside Plotly: drawn, with no tile or style fetched
     page.screenshot(path=str(SCREENSHOTS / "map.png"))
     canvas = page.locator(".js-plotly-plot canvas").first.bounding_box()
@@ -152,8 +190,7 @@ def _pick(page, label: str, option: str) -> None:
 
 def test_filters_drilldown_and_back_by_url(server, watched):
     page, hosts, errors = watched
-    page.goto(f"{server}/rankings?level=street")
-    _settled(page, "排名 · 街道 · 2025Q4")
+    sign_in(page, f"{server}/rankings?level=street", "city", "排名 · 街道 · 2025Q4")
     _pick(page, "季度", "2025Q2")
     _settled(page, "排名 · 街道 · 2025Q2")
     _pick(page, "层级", "网格")
@@ -174,10 +211,8 @@ def test_filters_drilldown_and_back_by_url(server, watched):
 
     page.get_by_text("返回排名").click()
     _settled(page, "排名 · 网格 · 2025Q2")
-    page.goto(f"{server}/rankings")
-    _settled(page, "排名 ·")
-    page.goto(profile_url)  # the link reopens exactly the same view
-    _settled(page, "指标明细")
+    sign_in(page, f"{server}/rankings", "city", "排名 ·")
+    sign_in(page, profile_url, "city", "指标明细")  # the link reopens exactly the same view (once signed in)
     assert page.locator("h1").first.inner_text() == title
     page.screenshot(path=str(SCREENSHOTS / "drilldown.png"), full_page=True)
     _offline(hosts, errors)
@@ -185,8 +220,7 @@ def test_filters_drilldown_and_back_by_url(server, watched):
 
 def test_language_switch_and_download(server, watched):
     page, hosts, errors = watched
-    page.goto(f"{server}/rankings?period=2025Q4&level=street")
-    _settled(page, "排名 · 街道 · 2025Q4")
+    sign_in(page, f"{server}/rankings?period=2025Q4&level=street", "city", "排名 · 街道 · 2025Q4")
     with page.expect_download() as info:
         page.get_by_text("下载 CSV").click()
     table = pd.read_csv(info.value.path(), encoding="utf-8-sig")
@@ -207,15 +241,14 @@ def test_a_load_published_while_open_shows_after_refresh(server, watched, small_
     """The loader and the engine publish by replacing files while the dashboard runs; a
     refresh shows the new run and batch, with no error."""
     page, hosts, errors = watched
-    page.goto(f"{server}/")
-    _settled(page, "计算批次 1，")
+    sign_in(page, f"{server}/", "city", "计算批次 1，")
     db = server_db(server)
     load([small_default], db)
     compute(db, load_methodology())
-    page.reload()
+    page.reload()  # a new session: signed in again
+    fill_sign_in(page, "city")
     _settled(page, "计算批次 2，")
-    page.goto(f"{server}/quality")
-    _settled(page, "加载台账")  # the ledger, now with the second batch, draws without error
+    sign_in(page, f"{server}/quality", "city", "加载台账")  # the ledger, now with the second batch, draws without error
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     _offline(hosts, errors)
 

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in
-
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 SCOPE = "西湖区/大关街道"

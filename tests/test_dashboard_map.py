@@ -15,11 +15,10 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in
-
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load import geometry
 from pipelines.load.batch import load
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PERIOD = "2025Q4"

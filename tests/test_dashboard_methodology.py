@@ -12,12 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in
-
 from pipelines.engine import whatif
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.methodology import parse
 from pipelines.engine.scores_db import connect_read, scores_path
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "views/methodology.py"

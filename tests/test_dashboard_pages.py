@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in
-
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
@@ -95,7 +94,10 @@ def test_nothing_published_says_how_to_load(monkeypatch, tmp_path):
     assert not at.exception
     assert at.title[0].value == "尚无已发布的数据"
     assert "python -m pipelines load" in at.info[0].value
-    assert at.button[0].label == "载入演示数据"
+    assert "载入演示数据" not in [b.label for b in at.main.button]  # loading publishes for everyone: admins only
+    monkeypatch.setenv("PBI_DB", str(tmp_path / "none" / "pbi.duckdb"))
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), "admin").run()
+    assert [b.label for b in at.main.button] == ["载入演示数据"]
 
 
 def test_rankings_table_and_downloads(monkeypatch, published):

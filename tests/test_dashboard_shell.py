@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in
-
 from dashboard.i18n import MESSAGES
 from tests.conftest import summary
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 

@@ -64,7 +64,7 @@ with tab_log:
     st.dataframe(table, hide_index=True, width="stretch")
     auth.download(
         t("admin.download"),
-        tables.csv_bytes(table),
+        tables.csv_bytes(table),  # formula-like names typed at sign-in made plain
         f"audit_{start:%Y%m%d}_{end:%Y%m%d}.csv",
         "text/csv",
         what="audit.csv",
@@ -108,28 +108,29 @@ with tab_users:
             st.session_state["admin_message"] = message
             st.rerun()
 
+    def _new_password() -> str | None:
+        """A password typed twice: None (with the error shown) when the two differ."""
+        first = st.text_input(t("login.password"), type="password", autocomplete="new-password")
+        again = st.text_input(t("admin.again"), type="password", autocomplete="new-password")
+        if first != again:
+            st.error(t("admin.mismatch"))
+            return None
+        return first
+
     with add_tab, st.form("a_add", clear_on_submit=True):
         name = st.text_input(t("login.name"), max_chars=64)
         role = st.selectbox(t("admin.role"), list(users.ROLES), format_func=lambda r: t(f"role.{r}"))
         unit = st.text_input(t("admin.unit"), help=t("admin.unit_help"))
         pii = st.checkbox(t("admin.pii"))
         is_admin = st.checkbox(t("admin.admin"))
-        first = st.text_input(t("login.password"), type="password", autocomplete="new-password")
-        again = st.text_input(t("admin.again"), type="password", autocomplete="new-password")
-        if st.form_submit_button(t("admin.add"), type="primary"):
-            if first != again:
-                st.error(t("admin.mismatch"))
-            else:
-                _done(user_admin.add, t("admin.added", name=name), name, role, unit, first, pii, is_admin)
+        first = _new_password()
+        if st.form_submit_button(t("admin.add"), type="primary") and first is not None:
+            _done(user_admin.add, t("admin.added", name=name), name, role, unit, first, pii, is_admin)
     with password_tab, st.form("a_password", clear_on_submit=True):
         who = st.selectbox(t("login.name"), names, key="a_pw_user")
-        first = st.text_input(t("login.password"), type="password", autocomplete="new-password")
-        again = st.text_input(t("admin.again"), type="password", autocomplete="new-password")
-        if st.form_submit_button(t("admin.set_password"), type="primary"):
-            if first != again:
-                st.error(t("admin.mismatch"))
-            else:
-                _done(user_admin.set_password, t("admin.password_set", name=who), who, first)
+        first = _new_password()
+        if st.form_submit_button(t("admin.set_password"), type="primary") and first is not None:
+            _done(user_admin.set_password, t("admin.password_set", name=who), who, first)
     with unlock_tab, st.form("a_unlock"):
         locked = listing.loc[listing["locked_until"].notna(), "name"].tolist()
         who = st.selectbox(t("login.name"), locked or names, key="a_unlock_user")

@@ -1,4 +1,5 @@
-"""Shown while nothing is published: how to load, and a button that loads the demo city."""
+"""Shown while nothing is published: how to load, and (for administrators, as loading
+publishes for everyone) a button that loads the demo city."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import streamlit as st
 
 from dashboard.data import ROOT, db_path
 from dashboard.i18n import t
+from dashboard.viewer import current as viewer
 
 DEMO = ROOT / "data" / "raw" / "demo"
 
 st.title(t("empty.title"))
 st.info(t("empty.body", db=db_path()))
-if st.button(t("empty.demo"), type="primary"):
+if viewer().admin and st.button(t("empty.demo"), type="primary"):
     commands = [
         [sys.executable, "-m", "pipelines", "load", str(DEMO), "--db", str(db_path())],
         [sys.executable, "-m", "pipelines", "compute", "--db", str(db_path())],

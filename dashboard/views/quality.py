@@ -7,9 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, data, tables
-from dashboard.viewer import current as viewer
 from dashboard.formatting import date_time
 from dashboard.i18n import language, t
+from dashboard.viewer import current as viewer
 
 s = data.stamp()
 lang = language()

@@ -45,18 +45,20 @@ if event.selection.rows:
     links.open_profile(f, f.level, table[t("rankings.code")].iloc[event.selection.rows[0]])
 st.caption(t("rankings.click"))
 name = f"{t('nav.rankings')}_{t(f'level.{f.level}')}_{f.period}"
-left, right = st.columns(2)
 about = {"period": f.period, "level": f.level, "index": f.index, "peer_class": f.peer}
-with left:
-    auth.download(
-        t("rankings.csv"), tables.csv_bytes(table), f"{name}.csv", "text/csv",
-        what="rankings.csv", rows=len(table), scope=f.scope, detail=about,
-    )
-with right:
-    auth.download(
-        t("rankings.xlsx"),
-        tables.xlsx_bytes(table, name),
-        f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        what="rankings.xlsx", rows=len(table), scope=f.scope, detail=about,
-    )
+downloads = (
+    ("csv", tables.csv_bytes(table), "text/csv"),
+    ("xlsx", tables.xlsx_bytes(table, name), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
+for column, (suffix, payload, mime) in zip(st.columns(2), downloads, strict=True):
+    with column:
+        auth.download(
+            t(f"rankings.{suffix}"),
+            payload,
+            f"{name}.{suffix}",
+            mime,
+            what=f"rankings.{suffix}",
+            rows=len(table),
+            scope=f.scope,
+            detail=about,
+        )

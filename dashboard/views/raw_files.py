@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.data import city_only
 from dashboard.formatting import date_time, file_size
 from dashboard.i18n import language, t
 
@@ -28,6 +29,7 @@ def _kind(path: Path) -> str:
     return next((k for name, k in KIND_BY_NAME.items() if path.stem.startswith(name)), "other")
 
 
+@city_only  # the whole city's files: city users only (a typed URL is refused and audited)
 def raw_files(root: Path) -> pd.DataFrame:
     rows = []
     for path in sorted(root.rglob("*")):

@@ -19,7 +19,6 @@ import os
 import threading
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -58,7 +57,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
 # One row's content as hashed: every column, NULL told apart from '', the time as microseconds
 # (independent of the session's time zone).
 _CONTENT = """
-CREATE OR REPLACE TEMP MACRO audit_content(seq, logged_at, actor, event, subject, what, scope, row_count, detail, client) AS
+CREATE OR REPLACE TEMP MACRO audit_content(
+    seq, logged_at, actor, event, subject, what, scope, row_count, detail, client) AS
     concat_ws(chr(31), seq, epoch_us(logged_at), actor, event, coalesce(subject, chr(0)), coalesce(what, chr(0)),
               coalesce(scope, chr(0)), coalesce(row_count::VARCHAR, chr(0)), coalesce(detail, chr(0)),
               coalesce(client, chr(0)))"""
@@ -75,6 +75,7 @@ def audit_path() -> Path:
 def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
     """The audit file, opened for writing as soon as no other process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
     deadline, pause = time.monotonic() + patience, 0.02
     while True:
         try:
@@ -87,6 +88,8 @@ def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
             pause = min(pause * 2, 0.5)
     con.execute(_SCHEMA)
     con.execute(_CONTENT)
+    if new:  # readable by the server's account only, like the users file
+        os.chmod(path, 0o600)
     return con
 
 
@@ -129,9 +132,12 @@ def record(
     with _write_lock, _connect(path or audit_path()) as con:
         return con.execute(
             f"""INSERT INTO audit_log
-            WITH last AS (SELECT coalesce(max(seq), 0) AS seq, coalesce(arg_max(row_hash, seq), '') AS hash FROM audit_log),
-            new AS (SELECT last.seq + 1 AS seq, ?::TIMESTAMPTZ AS logged_at, ? AS actor, ? AS event, ? AS subject, ? AS what,
-                           ? AS scope, ?::BIGINT AS row_count, ? AS detail, ? AS client, last.hash AS prev FROM last)
+            WITH last AS (
+                SELECT coalesce(max(seq), 0) AS seq, coalesce(arg_max(row_hash, seq), '') AS hash FROM audit_log),
+            new AS (
+                SELECT last.seq + 1 AS seq, ?::TIMESTAMPTZ AS logged_at, ? AS actor, ? AS event, ? AS subject,
+                       ? AS what, ? AS scope, ?::BIGINT AS row_count, ? AS detail, ? AS client, last.hash AS prev
+                FROM last)
             SELECT {_ARGS}, sha256(prev || audit_content({_ARGS})) FROM new
             RETURNING seq""",
             values,
@@ -188,8 +194,10 @@ def locked_until(name: str, at: dt.datetime | None = None, path: Path | None = N
                 SELECT coalesce(max(logged_at), '-infinity'::TIMESTAMPTZ) AS t FROM audit_log
                 WHERE subject = ? AND list_contains(?::VARCHAR[], event) AND logged_at <= ?),
             failures AS (
-                SELECT logged_at AS t, count(*) OVER (ORDER BY logged_at RANGE BETWEEN ?::INTERVAL PRECEDING AND CURRENT ROW) AS run
-                FROM audit_log WHERE subject = ? AND event = 'login_failed' AND logged_at <= ? AND logged_at > (SELECT t FROM reset))
+                SELECT logged_at AS t,
+                       count(*) OVER (ORDER BY logged_at RANGE BETWEEN ?::INTERVAL PRECEDING AND CURRENT ROW) AS run
+                FROM audit_log
+                WHERE subject = ? AND event = 'login_failed' AND logged_at <= ? AND logged_at > (SELECT t FROM reset))
             SELECT epoch_us(max(t) + ?::INTERVAL) FROM failures WHERE run >= ?""",
             [name, list(RESETS), at, LOCKOUT, name, at, LOCKOUT, LOCKOUT_FAILURES],
         ).fetchall()[0][0]
@@ -202,6 +210,7 @@ def locked_until(name: str, at: dt.datetime | None = None, path: Path | None = N
 def last_logins(path: Path | None = None) -> dict[str, dt.datetime]:
     """Each user's latest successful sign-in."""
     with _write_lock, _connect(path or audit_path()) as con:
-        rows = con.execute("SELECT subject, epoch_us(max(logged_at)) FROM audit_log WHERE event = 'login_ok' GROUP BY subject"
+        rows = con.execute(
+            "SELECT subject, epoch_us(max(logged_at)) FROM audit_log WHERE event = 'login_ok' GROUP BY subject"
         ).fetchall()
     return {name: _instant(us) for name, us in rows}

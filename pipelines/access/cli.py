@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import re
 import socket
 import sys
 from pathlib import Path
@@ -138,8 +139,17 @@ def audit_show(args: argparse.Namespace) -> int:
     for row in rows.itertuples():
         when = row.logged_at.tz_convert(CHINA).strftime("%Y-%m-%d %H:%M:%S")
         parts = [when, row.actor, row.event, row.subject or "", row.what or "", row.scope or "", row.row_count]
-        print("\t".join("" if pd.isna(p) else str(p) for p in parts))
+        print("\t".join("" if pd.isna(p) else _printable(str(p)) for p in parts))
     return 0
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """A logged value on one line, as text: a name typed at sign-in may hold new lines, tabs or
+    terminal escapes that would otherwise forge lines of this listing."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def audit_verify(args: argparse.Namespace) -> int:

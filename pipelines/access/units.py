@@ -13,7 +13,8 @@ def known_units(db: Path) -> set[str] | None:
         return None
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
-            """SELECT DISTINCT unnest([district, district || '/' || street, district || '/' || street || '/' || community])
+            """SELECT DISTINCT unnest(
+                   [district, district || '/' || street, district || '/' || street || '/' || community])
                FROM grids"""
         ).fetchall()
     return {r[0] for r in rows}

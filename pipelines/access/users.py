@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import fcntl
+import functools
 import json
 import os
 import re
@@ -30,9 +30,8 @@ NAME = re.compile(r"[^\s/\\]{2,64}")  # Chinese names and e-mail addresses (for 
 MIN_PASSWORD = 10
 
 
-
 @functools.cache
-def _hasher():  # noqa: ANN202  (argon2 loads on first use: starting a command stays quick)
+def _hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher()  # argon2id with the library's defaults (64 MiB, 3 passes): ~50 ms here
@@ -77,7 +76,7 @@ def users_path() -> Path:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def load(path: Path | None = None) -> dict[str, User]:
@@ -97,7 +96,10 @@ def _changing(path: Path) -> Iterator[dict[str, User]]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         users = load(path)
         yield users
-        body = {"version": 1, "users": {u.name: {k: v for k, v in asdict(u).items() if k != "name"} for u in users.values()}}
+        body = {
+            "version": 1,
+            "users": {u.name: {k: v for k, v in asdict(u).items() if k != "name"} for u in users.values()},
+        }
         tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
