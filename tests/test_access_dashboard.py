@@ -417,3 +417,13 @@ def test_a_typed_raw_files_url_is_refused_for_a_unit_user(monkeypatch, two_distr
     assert list(_events("access_denied")["what"]) == ["raw_files"]
     at = app(monkeypatch, two_districts, "raw_files", user="city")
     assert not at.error and len(at.dataframe[0].value) > 0
+
+
+def test_ids_excel_mangled_are_masked_in_quarantine(two_districts):
+    """A number Excel turned into 3.30102197107088E+17 still holds region and birth date:
+    the quarantine keeps only its first six digits."""
+    values = _sql(two_districts, "SELECT value FROM quarantine WHERE rule = 'excel_mangled_id' AND value IS NOT NULL")[
+        "value"
+    ]
+    assert len(values) > 0
+    assert values.str.fullmatch(r"\d\.\d{5}\*+[eE]\+?\d+|\d(\.\d{0,5})?[eE]\+?\d+").all(), values.head().tolist()

@@ -9,7 +9,12 @@ WITH ids AS (
 )
 SELECT id_clean,
     CASE WHEN pbi_id_format_ok(id_clean) THEN pbi_member_key(id_clean) END AS id_key,
-    CASE WHEN pbi_id_mangled(id_clean) THEN id_clean WHEN pbi_id_format_ok(id_clean) THEN pbi_id_mask(id_clean)
+    -- A number Excel mangled (3.30102197107088E+17) still holds the region and birth date:
+    -- only its first six digits are kept (3.30102*********E+17), enough to recognise it.
+    CASE WHEN pbi_id_mangled(id_clean) THEN regexp_extract(id_clean, '^\d(\.\d{0,5})?')
+             || regexp_replace(regexp_extract(id_clean, '^\d(\.\d{0,5})?(\d*)', 2), '\d', '*', 'g')
+             || regexp_extract(id_clean, '[eE]\+?\d+$')
+         WHEN pbi_id_format_ok(id_clean) THEN pbi_id_mask(id_clean)
          ELSE regexp_replace(id_clean, '\d', '*', 'g') END AS id_mask,
     CASE WHEN pbi_id_mangled(id_clean) THEN 'excel_mangled_id'
          WHEN NOT pbi_id_format_ok(id_clean) THEN 'bad_id_format'
