@@ -410,11 +410,12 @@ def test_downloads_hold_only_the_scope_and_every_click_is_audited(monkeypatch, t
     assert audit.verify() == (len(audit.read()), [])
 
 
-def test_a_typed_raw_files_url_is_refused_for_a_unit_user(monkeypatch, two_districts, small_default):
-    monkeypatch.setenv("PBI_RAW", str(small_default))
-    at = app(monkeypatch, two_districts, "raw_files", user="district")
-    assert [e.value for e in at.error] == ["该内容不在您的权限范围内。此次访问已记录。"] and not at.dataframe
-    assert list(_events("access_denied")["what"]) == ["raw_files"]
+def test_a_typed_raw_files_url_is_refused_for_a_unit_user(monkeypatch, two_districts, small_default, tmp_path):
+    for raw in (tmp_path / "no such folder", small_default):  # refused even where there is nothing to list
+        monkeypatch.setenv("PBI_RAW", str(raw))
+        at = app(monkeypatch, two_districts, "raw_files", user="district")
+        assert [e.value for e in at.error] == ["该内容不在您的权限范围内。此次访问已记录。"] and not at.dataframe
+    assert list(_events("access_denied")["what"]) == ["raw_files", "raw_files"]
     at = app(monkeypatch, two_districts, "raw_files", user="city")
     assert not at.error and len(at.dataframe[0].value) > 0
 

@@ -32,7 +32,7 @@ def _kind(path: Path) -> str:
 @city_only  # the whole city's files: city users only (a typed URL is refused and audited)
 def raw_files(root: Path) -> pd.DataFrame:
     rows = []
-    for path in sorted(root.rglob("*")):
+    for path in sorted(root.rglob("*")) if root.exists() else []:
         rel = path.relative_to(root)
         if not path.is_file() or any(p.startswith(("_", ".")) for p in rel.parts):
             continue
@@ -51,7 +51,7 @@ def raw_files(root: Path) -> pd.DataFrame:
 st.title(t("app.title"))
 st.caption(t("app.subtitle"))
 st.header(t("raw.title"))
-files = raw_files(RAW_DIR) if RAW_DIR.exists() else pd.DataFrame()
+files = raw_files(RAW_DIR)  # refused before anything is listed, even an empty folder
 if files.empty:
     st.info(t("raw.none", path=RAW_DIR))
 else:
