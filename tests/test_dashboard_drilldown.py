@@ -13,21 +13,13 @@ from streamlit.testing.v1 import AppTest
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
-from tests.signin import signed_in
+from tests.signin import app
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 SCOPE = "西湖区/大关街道"
 
 
 def _app(monkeypatch, db: Path, page: str | None = None, **params: str) -> AppTest:
-    monkeypatch.setenv("PBI_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    signed_in(at)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"views/{page}.py").run()
+    at = app(monkeypatch, db, page, **params)
     assert not at.exception, at.exception
     return at
 

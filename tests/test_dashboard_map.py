@@ -18,9 +18,8 @@ from streamlit.testing.v1 import AppTest
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load import geometry
 from pipelines.load.batch import load
-from tests.signin import signed_in
+from tests.signin import app
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PERIOD = "2025Q4"
 
 
@@ -165,14 +164,7 @@ def test_a_load_rebuilds_the_mart(published, tmp_path, small_default):
 
 
 def _app(monkeypatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("PBI_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    signed_in(at)
-    for key, value in {"period": PERIOD, **params}.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("views/map.py")
-    return at.run()
+    return app(monkeypatch, db, "map", **{"period": PERIOD, **params})
 
 
 def _spec(at: AppTest) -> dict:

@@ -16,10 +16,8 @@ from pipelines.engine import whatif
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.methodology import parse
 from pipelines.engine.scores_db import connect_read, scores_path
-from tests.signin import signed_in
+from tests.signin import app
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGE = "views/methodology.py"
 PERIOD = "2025Q4"
 
 
@@ -141,13 +139,7 @@ def test_compare_and_summary_by_hand():
 
 
 def _page(monkeypatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("PBI_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    signed_in(at)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    return at.switch_page(PAGE).run()
+    return app(monkeypatch, db, "methodology", **params)
 
 
 def _whatif_table(at: AppTest) -> pd.DataFrame:
