@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -56,7 +57,7 @@ def _client() -> str | None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _users(path: str, mtime: int) -> dict[str, users.User]:
     """The users file as of its modification time (a change is read at the next click)."""
-    return users.load(users.users_path())
+    return users.load(Path(path))
 
 
 def all_users() -> dict[str, users.User]:

@@ -110,7 +110,6 @@ def periods(s: Stamp, run: int) -> list[str]:
 # Every unit's place: its own path for communities, streets and districts (区县/街道/社区),
 # its community's path for a grid. A scope ("" for the whole city) keeps the units at or
 # under it; values reach SQL only as parameters (three: see sql_args).
-_in_scope, _scope_args = sql_in, sql_args
 
 
 def _scoped(table: str) -> str:
@@ -122,35 +121,39 @@ def _scoped(table: str) -> str:
 F = TypeVar("F", bound=Callable)
 
 
-def within_scope(fn: F) -> F:
-    """The viewer's scope applied: the call's `scope` narrowed to it, never widened."""
-    signature = inspect.signature(fn)
+def _arguments(adjust: Callable[[dict], None]) -> Callable[[F], F]:
+    """A decorator that hands the call's arguments, by name and with defaults, to `adjust`
+    (which may rewrite or refuse them) before the call."""
 
-    @functools.wraps(fn)
-    def call(*args: object, **kwargs: object) -> object:
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        bound.arguments["scope"] = viewer().narrow(bound.arguments["scope"])
-        return fn(*bound.args, **bound.kwargs)
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
 
-    return call  # type: ignore[return-value]
+        @functools.wraps(fn)
+        def call(*args: object, **kwargs: object) -> object:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            adjust(bound.arguments)
+            return fn(*bound.args, **bound.kwargs)
+
+        return call  # type: ignore[return-value]
+
+    return decorate
 
 
-def unit_in_scope(fn: F) -> F:
-    """The call's unit (`level`, `unit_id`) checked against the viewer's scope: OutOfScope
-    if it lies outside (a district viewer asking for the city, a grid of another district)."""
-    signature = inspect.signature(fn)
+def _narrow(a: dict) -> None:
+    a["scope"] = viewer().narrow(a["scope"])
 
-    @functools.wraps(fn)
-    def call(*args: object, **kwargs: object) -> object:
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        a = bound.arguments
-        if not viewer().sees(unit_path(a["s"], a["level"], a["unit_id"])):
-            raise OutOfScope(f"{a['level']} {a['unit_id']}")
-        return fn(*bound.args, **bound.kwargs)
 
-    return call  # type: ignore[return-value]
+def _unit_seen(a: dict) -> None:
+    if not viewer().sees(unit_path(a["s"], a["level"], a["unit_id"])):
+        raise OutOfScope(f"{a['level']} {a['unit_id']}")
+
+
+# The viewer's scope applied: the call's `scope` narrowed to it, never widened.
+within_scope = _arguments(_narrow)
+# The call's unit (`level`, `unit_id`) checked against the viewer's scope: OutOfScope if it
+# lies outside (a district viewer asking for the city, a grid of another district).
+unit_in_scope = _arguments(_unit_seen)
 
 
 def _requires(right: Callable[[object], bool]) -> Callable[[F], F]:
@@ -200,7 +203,7 @@ def unit_path(s: Stamp, level: str, unit_id: str) -> str:
 
 
 SCOPED_UNITS = _scoped("unit_scores")
-IN_SCOPE = _in_scope("path")
+IN_SCOPE = sql_in("path")
 
 
 @within_scope
@@ -209,8 +212,8 @@ def scope_tree(s: Stamp, scope: str = "") -> pd.DataFrame:
     """District, street and community of every community in scope that has grids."""
     return _read(
         s,
-        f"SELECT DISTINCT district, street, community FROM grids g WHERE {_in_scope(GRID_PATH)} ORDER BY ALL",
-        _scope_args(scope),
+        f"SELECT DISTINCT district, street, community FROM grids g WHERE {sql_in(GRID_PATH)} ORDER BY ALL",
+        sql_args(scope),
     )
 
 
@@ -234,7 +237,7 @@ def unit_scores(s: Stamp, run: int, period: str, level: str, scope: str = "") ->
         s,
         f"SELECT * EXCLUDE (run_id) FROM ({SCOPED_UNITS}) WHERE run_id = ? AND period = ? AND level = ? "
         f"AND {IN_SCOPE} ORDER BY composite_rank NULLS LAST, unit_id",
-        [run, period, level, *_scope_args(scope)],
+        [run, period, level, *sql_args(scope)],
     )
 
 
@@ -490,7 +493,7 @@ def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFra
         s,
         f"""SELECT period, unit_id, unit_name, composite, fortress, vanguard, service, grade, composite_rank
             FROM ({SCOPED_UNITS}) WHERE run_id = ? AND level = ? AND {IN_SCOPE} ORDER BY period, unit_id""",
-        [run, level, *_scope_args(scope)],
+        [run, level, *sql_args(scope)],
     )
 
 
@@ -507,7 +510,7 @@ def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd
             FROM ({_scoped("unit_warnings")})
             WHERE run_id = ? AND period = ? AND level = ? AND {IN_SCOPE} AND (declined_twice OR yellow_card)
             ORDER BY composite - prev1, unit_id""",
-        [run, period, level, *_scope_args(scope)],
+        [run, period, level, *sql_args(scope)],
     )
 
 
@@ -516,11 +519,11 @@ SCOPED_MEMBERS = f"""
     WITH scoped AS (
         SELECT m.member_no, r.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier_no
         FROM member_scores m JOIN grid_registry r USING (grid_no) JOIN grids g USING (grid_id)
-        WHERE m.run_id = ? AND m.pkey = ? AND {_in_scope(GRID_PATH)})"""
+        WHERE m.run_id = ? AND m.pkey = ? AND {sql_in(GRID_PATH)})"""
 
 
 def _members_args(run: int, period: str, scope: str) -> list:
-    return [run, _quarter(period)[0], *_scope_args(scope)]
+    return [run, _quarter(period)[0], *sql_args(scope)]
 
 
 @within_scope
@@ -592,9 +595,9 @@ def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.Da
         s,
         f"""SELECT m.period, m.grid_id, m.services, m.hours, m.claims, m.rating, m.score, m.tier
            FROM member_scores_v m JOIN grids g USING (grid_id)
-           WHERE m.run_id = ? AND m.member_no = ? AND {_in_scope(GRID_PATH)}
+           WHERE m.run_id = ? AND m.member_no = ? AND {sql_in(GRID_PATH)}
            ORDER BY m.period""",
-        [run, member_no, *_scope_args(scope)],
+        [run, member_no, *sql_args(scope)],
     )
 
 
@@ -630,7 +633,7 @@ def unit_geometry(s: Stamp, level: str, scope: str = "") -> dict | None:
         s,
         f"SELECT unit_id, geometry, min_lon, min_lat, max_lon, max_lat FROM ({_scoped('unit_geometry')}) "
         f"WHERE level = ? AND {IN_SCOPE} ORDER BY unit_id",
-        [level, *_scope_args(scope)],
+        [level, *sql_args(scope)],
     )
     features = [
         {"type": "Feature", "id": unit, "geometry": json.loads(geometry)}
@@ -659,8 +662,8 @@ def _member_identity(s: Stamp, member_no: int, scope: str) -> pd.DataFrame:
         s,
         f"""SELECT m.name, m.gender, m.member_category, m.branch, m.grid_id, m.id_masked, m.phone_masked, m.as_of
             FROM (SELECT * FROM members WHERE member_no = ? ORDER BY as_of DESC LIMIT 1) m JOIN grids g USING (grid_id)
-            WHERE {_in_scope(GRID_PATH)}""",
-        [member_no, *_scope_args(scope)],
+            WHERE {sql_in(GRID_PATH)}""",
+        [member_no, *sql_args(scope)],
     )
 
 
@@ -706,16 +709,11 @@ def audit_chain() -> tuple[int, list[int]]:
 @admin_only
 def user_table() -> pd.DataFrame:
     """Every user with role, unit, rights, dates, last sign-in and any lockout in force."""
-    logins = audit.last_logins()
-    rows = []
-    for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name)):
-        rows.append(
-            {
-                **user.public(),
-                "last_login": logins.get(user.name),
-                "locked_until": audit.locked_until(user.name),
-            }
-        )
+    logins, locked = audit.last_logins(), audit.lockouts()
+    rows = [
+        {**user.public(), "last_login": logins.get(user.name), "locked_until": locked.get(user.name)}
+        for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name))
+    ]
     columns = [
         "name",
         "role",

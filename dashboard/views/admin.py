@@ -15,7 +15,6 @@ from dashboard.formatting import date_time
 from dashboard.i18n import language, t
 from pipelines.access import audit, users
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 lang = language()
 st.title(t("nav.admin"))
 tab_log, tab_users = st.tabs([t("admin.log"), t("admin.users")])
@@ -25,7 +24,7 @@ def _when(value: object) -> str:
     if value is None or pd.isna(value):
         return "—"
     stamp = pd.Timestamp(value)
-    return date_time(stamp.tz_convert(CHINA) if stamp.tzinfo else stamp, lang)
+    return date_time(stamp.tz_convert(audit.CHINA) if stamp.tzinfo else stamp, lang)
 
 
 with tab_log:
@@ -34,7 +33,7 @@ with tab_log:
         st.error(t("admin.chain_broken", n=rows, seqs="、".join(map(str, broken[:20]))))
     else:
         st.success(t("admin.chain_ok", n=f"{rows:,}"))
-    today = dt.datetime.now(CHINA).date()
+    today = dt.datetime.now(audit.CHINA).date()
     c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
     span = c1.date_input(t("admin.dates"), (today - dt.timedelta(days=7), today), max_value=today, key="a_dates")
     known = sorted(users.load())
@@ -43,8 +42,8 @@ with tab_log:
     events = c3.multiselect(t("admin.events"), list(audit.EVENTS), format_func=event_names.__getitem__, key="a_events")
     text = c4.text_input(t("admin.text"), key="a_text", max_chars=100)
     start, end = (span[0], span[-1]) if isinstance(span, tuple) and span else (today, today)
-    since = dt.datetime.combine(start, dt.time(), CHINA)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CHINA)
+    since = dt.datetime.combine(start, dt.time(), audit.CHINA)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), audit.CHINA)
     log = data.audit_log(since, until, people, events, text.strip())
     table = pd.DataFrame(
         {

@@ -93,6 +93,9 @@ def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
     return con
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # times are shown in China time (no daylight saving)
+
+
 def _instant(epoch_us: int) -> dt.datetime:
     """A UTC time from microseconds (DuckDB hands TIMESTAMPTZ to Python only through pytz)."""
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=epoch_us)
@@ -183,28 +186,37 @@ def verify(path: Path | None = None) -> tuple[int, list[int]]:
     return rows, [b[0] for b in broken]
 
 
-def locked_until(name: str, at: dt.datetime | None = None, path: Path | None = None) -> dt.datetime | None:
-    """When a lockout of this user name ends, if one is in force at `at` (now by default): five
-    failed sign-ins within five minutes, not followed by a success, unlock or new password,
-    lock the name for five minutes from the fifth. Refused attempts do not extend it."""
+def lockouts(
+    at: dt.datetime | None = None, names: list[str] | None = None, path: Path | None = None
+) -> dict[str, dt.datetime]:
+    """Every lockout in force at `at` (now by default), of `names` or of everyone: {name: when
+    it ends}. Five failed sign-ins within five minutes, not followed by a success, unlock or
+    new password, lock the name for five minutes from the fifth. Refused attempts do not
+    extend it. One query over the whole log, partitioned by name."""
     at = at or now()
     with _write_lock, _connect(path or audit_path()) as con:
-        until = con.execute(
+        rows = con.execute(
             """WITH reset AS (
-                SELECT coalesce(max(logged_at), '-infinity'::TIMESTAMPTZ) AS t FROM audit_log
-                WHERE subject = ? AND list_contains(?::VARCHAR[], event) AND logged_at <= ?),
+                SELECT subject, max(logged_at) AS t FROM audit_log
+                WHERE list_contains(?::VARCHAR[], event) AND logged_at <= ? GROUP BY subject),
             failures AS (
-                SELECT logged_at AS t,
-                       count(*) OVER (ORDER BY logged_at RANGE BETWEEN ?::INTERVAL PRECEDING AND CURRENT ROW) AS run
-                FROM audit_log
-                WHERE subject = ? AND event = 'login_failed' AND logged_at <= ? AND logged_at > (SELECT t FROM reset))
-            SELECT epoch_us(max(t) + ?::INTERVAL) FROM failures WHERE run >= ?""",
-            [name, list(RESETS), at, LOCKOUT, name, at, LOCKOUT, LOCKOUT_FAILURES],
-        ).fetchall()[0][0]
-    if until is None:
-        return None
-    until = _instant(until)
-    return until if until > at else None
+                SELECT a.subject, a.logged_at AS t,
+                       count(*) OVER (PARTITION BY a.subject ORDER BY a.logged_at
+                                      RANGE BETWEEN ?::INTERVAL PRECEDING AND CURRENT ROW) AS run
+                FROM audit_log a LEFT JOIN reset r USING (subject)
+                WHERE a.event = 'login_failed' AND a.logged_at <= ?
+                  AND a.logged_at > coalesce(r.t, '-infinity'::TIMESTAMPTZ)
+                  AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], a.subject)))
+            SELECT subject, epoch_us(max(t) + ?::INTERVAL) AS until FROM failures WHERE run >= ?
+            GROUP BY subject HAVING max(t) + ?::INTERVAL > ?""",
+            [list(RESETS), at, LOCKOUT, at, names, names, LOCKOUT, LOCKOUT_FAILURES, LOCKOUT, at],
+        ).fetchall()
+    return {name: _instant(until) for name, until in rows}
+
+
+def locked_until(name: str, at: dt.datetime | None = None, path: Path | None = None) -> dt.datetime | None:
+    """When this name's lockout ends, if one is in force at `at` (see lockouts)."""
+    return lockouts(at, [name], path).get(name)
 
 
 def last_logins(path: Path | None = None) -> dict[str, dt.datetime]:

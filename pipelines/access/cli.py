@@ -99,12 +99,9 @@ def listing(args: argparse.Namespace) -> int:
     print("用户名\t角色\t单位\t姓名权限\t管理员\t最近登录 (name, role, unit, pii, admin, last sign-in)")
     for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name)):
         last = logins.get(user.name)
-        shown = last.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if last else "—"
+        shown = last.astimezone(audit.CHINA).strftime("%Y-%m-%d %H:%M") if last else "—"
         print(f"{user.name}\t{user.role}\t{user.unit or '全市'}\t{_yes(user.pii)}\t{_yes(user.admin)}\t{shown}")
     return 0
-
-
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def _yes(flag: bool) -> str:
@@ -134,10 +131,10 @@ def create_demo(args: argparse.Namespace) -> int:
 def audit_show(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    since = dt.datetime.fromisoformat(args.since).replace(tzinfo=CHINA) if args.since else None
+    since = dt.datetime.fromisoformat(args.since).replace(tzinfo=audit.CHINA) if args.since else None
     rows = audit.read(since=since, actors=args.user or None, events=args.event or None, limit=args.limit)
     for row in rows.itertuples():
-        when = row.logged_at.tz_convert(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        when = row.logged_at.tz_convert(audit.CHINA).strftime("%Y-%m-%d %H:%M:%S")
         parts = [when, row.actor, row.event, row.subject or "", row.what or "", row.scope or "", row.row_count]
         print("\t".join("" if pd.isna(p) else _printable(str(p)) for p in parts))
     return 0
