@@ -68,6 +68,8 @@ if data.stamp().computed:
             page("rankings", "nav.rankings", "leaderboard"),
             page("map", "nav.map", "map"),
             page("trends", "nav.trends", "trending_up"),
+            page("bigscreen", "nav.bigscreen", "tv", url="bigscreen"),
+            page("pack", "nav.pack", "slideshow", url="pack"),
         ],
         t("nav.section.drill"): [
             page("profile", "nav.profile", "search"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +189,15 @@ def _oidc_session() -> None:
     _start(user, "oidc", audit.now())
 
 
+def _account(session: Session) -> users.User | None:
+    """The session's user as the users file has it now; None when removed, or when the
+    password changed since the session began."""
+    user = all_users().get(session.name)
+    if user is None or dt.datetime.fromisoformat(user.password_changed_at) > session.signed_in:
+        return None
+    return user
+
+
 def gate(meeting: bool = False) -> Viewer | None:
     """The viewer of this run, or None when nobody is signed in (the caller shows
     `login_page()`): ends sessions of removed users, changed passwords and idle screens."""
@@ -197,8 +207,8 @@ def gate(meeting: bool = False) -> Viewer | None:
         st.session_state.pop(VIEWER_KEY, None)
         return None
     at = audit.now()
-    user = all_users().get(session.name)
-    if user is None or dt.datetime.fromisoformat(user.password_changed_at) > session.signed_in:
+    user = _account(session)
+    if user is None:
         _end("session_ended", session.name, t("login.ended"))
         return None
     if at - session.last_seen > timeout():
@@ -224,9 +234,34 @@ def watch_expiry() -> None:
     _watch()
 
 
+def display_cap() -> dt.timedelta:
+    """How long after sign-in a display keeps itself signed in (PBI_BIGSCREEN_HOURS, default 8)."""
+    return dt.timedelta(hours=float(os.environ.get("PBI_BIGSCREEN_HOURS", "8")))
+
+
+def keep_alive_display(at: dt.datetime | None = None) -> bool:
+    """A display in use — the big screen turning its panels, with nobody at the keyboard —
+    counts as activity: the session's idle clock restarts, so a projector in a two-hour meeting
+    is not signed out. Only a live session is kept (one already idle past the timeout is left
+    for the gate to end), and only up to `display_cap()` after sign-in: then the idle timeout
+    runs as for any page, and the screen returns to the sign-in page PBI_SESSION_MINUTES after
+    its last refresh. A user removed, or whose password changed, is not kept: the whole app
+    reruns, and the gate ends the session. Returns whether the session was refreshed."""
+    session = st.session_state.get(SESSION_KEY)
+    if not isinstance(session, Session):
+        return False
+    at = at or audit.now()
+    if at - session.last_seen > timeout() or at - session.signed_in > display_cap():
+        return False
+    if _account(session) is None:
+        st.rerun(scope="app")
+    session.last_seen = at
+    return True
+
+
 def download(
     label: str,
-    data: bytes | str,
+    data: bytes | str | Callable[[], bytes],
     file_name: str,
     mime: str,
     *,
@@ -237,7 +272,8 @@ def download(
     detail: dict | None = None,
 ) -> None:
     """A download button whose click is written to the audit log: who, when, which file,
-    the scope of its data and its row count."""
+    the scope of its data and its row count. `data` may be a function, called on the click
+    (Streamlit runs it apart from the page: it must not read session state)."""
     viewer = current()
     scope = viewer.scope if scope is None else viewer.narrow(scope)
     st.download_button(

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-GRADES = {"好": "#1b7837", "较好": "#5aae61", "一般": "#9e9e9e", "较差": "#7b3294"}
-LISTS = {"红榜": "#c62828", "黑榜": "#212121"}
-YELLOW_CARD = "#f0a500"
-OTHER = "#bdbdbd"  # a grade a methodology names otherwise
+# One palette for the dashboard and the meeting pack (workbook and deck).
+from pipelines.report.labels import GRADE_COLOURS as GRADES
+from pipelines.report.labels import LIST_COLOURS as LISTS
+from pipelines.report.labels import OTHER, YELLOW_CARD
+
+__all__ = ["GRADES", "LISTS", "OTHER", "YELLOW_CARD", "cell"]
 
 
 def cell(background: str) -> str:

@@ -35,6 +35,7 @@ from pipelines.access.scope import GRID_PATH, QUARANTINE_IN_SCOPE, quarantine_ar
 from pipelines.engine import whatif
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
+from pipelines.report import pack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "warehouse" / "pbi.duckdb"
@@ -690,6 +691,25 @@ def _outside_geometry(s: Stamp, scope: str) -> list[dict]:
     return [
         {"type": "Feature", "id": f"outside-{i}", "geometry": json.loads(g)} for i, g in enumerate(rows["geometry"])
     ]
+
+
+@within_scope
+def meeting_pack(s: Stamp, run: int, period: str, level: str, scope: str = "", scorecards: int = 30) -> pack.Pack:
+    """The quarterly meeting pack of a level in scope (pipelines/report/pack.py): its ranking,
+    lists, rectification list, scorecards, trend, boundaries and top members, with members'
+    names as the viewer may see them and the viewer named as its maker."""
+    v = viewer()
+    return _meeting_pack(s, run, period, level, scope, scorecards, v.show_names, v.name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _meeting_pack(
+    s: Stamp, run: int, period: str, level: str, scope: str, scorecards: int, show_names: bool, name: str
+) -> pack.Pack:
+    with connect_read(Path(s.db)) as con:
+        return pack.build(
+            con, period, level, scope, run=run, show_names=show_names, scorecards=scorecards, generated_by=name
+        )
 
 
 @admin_only

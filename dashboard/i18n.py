@@ -17,6 +17,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "app.subtitle": "堡垒指数 · 先锋指数 · 服务指数",
         "nav.section.data": "数据",
         "nav.raw": "原始数据",
+        # meeting pack
+        "nav.pack": "会议材料",
+        "pack.title": "会议材料 · {level} · {period}",
+        "pack.intro": (
+            "季度考评会用的考评工作簿（Excel）和汇报幻灯片（PowerPoint，图表可编辑），按左侧所选季度、层级和范围生成；"
+            "点击下载时生成，并记入审计日志。"
+        ),
+        "pack.scorecards": "评分卡张数",
+        "pack.scorecards_help": "工作簿中按排名为前 N 个单位各生成一张评分卡（0 为不生成）。",
+        "pack.units": "单位",
+        "pack.rectification": "整改清单",
+        "pack.cards": "评分卡",
+        "pack.names": "党员姓名",
+        "pack.names_clear": "明文",
+        "pack.names_masked": "已脱敏",
+        "pack.trace": "运行 #{run} · 方法 {version} · 配置 {hash}：材料中的每个数字都可凭此复核。",
+        "pack.xlsx": "下载考评工作簿（Excel）",
+        "pack.pptx": "下载汇报幻灯片（PowerPoint）",
+        "pack.rectification_title": "整改清单（{n} 个）",
+        "pack.rectification_rule": (
+            "入选规则：等级为“{grade}”、列入黑榜或被亮黄牌；括号内为该指标使综合指数失去的分数。"
+        ),
+        "pack.rectification_none": "本季没有单位列入整改清单。",
+        "pack.reasons": "入选原因",
+        "pack.weakest": "失分最多的两项指标",
+        "pack.organisation": "责任组织",
+        "pack.bigscreen": "大屏展示",
+        "pack.bigscreen_help": (
+            "在投影或大屏上轮播排名、地图、趋势和红黑榜；姓名一律脱敏。复制下面的链接到大屏电脑打开。"
+        ),
+        "pack.bigscreen_open": "打开大屏",
         "sidebar.language": "语言 / Language",
         "raw.title": "原始数据文件",
         "raw.intro": "下列为数据目录中的原始导出文件。原始文件只读，不会被修改。",
@@ -387,8 +418,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.user_removed": "删除用户",
         "event.password_changed": "修改密码",
         "event.user_unlocked": "解除锁定",
+        # big screen
+        "nav.bigscreen": "大屏",
+        "bigscreen.ranking": "{index}排名 · 前 {n} 名",
+        "bigscreen.map": "{index}地图",
+        "bigscreen.trends": "{unit} · 各项指数走势",
+        "bigscreen.lists": "红榜 · 黑榜 · 黄牌",
+        "bigscreen.context": "{period} · {level} · {scope}",
+        "bigscreen.red": "红榜（{n}）",
+        "bigscreen.black": "黑榜（{n}）",
+        "bigscreen.yellow": "黄牌（{n}）",
+        "bigscreen.none": "无",
+        "bigscreen.no_ranks": "所选范围内没有已排名的单位。",
+        "bigscreen.no_history": "所选范围暂无指数数据。",
+        "bigscreen.footer": "会议模式：姓名一律脱敏 · 每 {seconds} 秒切换",
+        "bigscreen.pinned": "会议模式：姓名一律脱敏 · 固定显示本面板",
     },
     "en": {
+        # meeting pack
+        "nav.pack": "Meeting pack",
+        "pack.title": "Meeting pack · {level} · {period}",
+        "pack.intro": (
+            "The quarterly evaluation meeting's workbook (Excel) and deck (PowerPoint, editable charts) for the "
+            "period, level and scope chosen on the left; made when you click, and recorded in the audit log."
+        ),
+        "pack.scorecards": "Scorecards",
+        "pack.scorecards_help": "One scorecard sheet in the workbook for each of the first N units by rank (0: none).",
+        "pack.units": "Units",
+        "pack.rectification": "Rectification list",
+        "pack.cards": "Scorecards",
+        "pack.names": "Members' names",
+        "pack.names_clear": "in clear",
+        "pack.names_masked": "masked",
+        "pack.trace": (
+            "Run #{run} · methodology {version} · config {hash}: every number in the pack can be traced to it."
+        ),
+        "pack.xlsx": "Download the workbook (Excel)",
+        "pack.pptx": "Download the deck (PowerPoint)",
+        "pack.rectification_title": "Rectification list ({n})",
+        "pack.rectification_rule": (
+            "Units graded “{grade}”, on the black list or with a yellow card; in brackets, the points each "
+            "indicator costs the composite."
+        ),
+        "pack.rectification_none": "No unit is on the rectification list this quarter.",
+        "pack.reasons": "Why",
+        "pack.weakest": "Two indicators losing most points",
+        "pack.organisation": "Responsible organisation",
+        "pack.bigscreen": "Big screen",
+        "pack.bigscreen_help": (
+            "Ranking, map, trends and lists in rotation on a projector or large screen; names always masked. "
+            "Open the link below on the screen's computer."
+        ),
+        "pack.bigscreen_open": "Open the big screen",
         "app.title": "Party-Building Index Dashboard",
         "app.subtitle": "Fortress index · Vanguard index · Service index",
         "nav.section.data": "Data",
@@ -794,6 +875,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.user_removed": "User removed",
         "event.password_changed": "Password changed",
         "event.user_unlocked": "User unlocked",
+        # big screen
+        "nav.bigscreen": "Big screen",
+        "bigscreen.ranking": "{index} · top {n}",
+        "bigscreen.map": "Map · {index}",
+        "bigscreen.trends": "{unit} · indices over the quarters",
+        "bigscreen.lists": "Red list · black list · yellow cards",
+        "bigscreen.context": "{period} · {level} · {scope}",
+        "bigscreen.red": "Red list ({n})",
+        "bigscreen.black": "Black list ({n})",
+        "bigscreen.yellow": "Yellow cards ({n})",
+        "bigscreen.none": "None",
+        "bigscreen.no_ranks": "No ranked unit in this scope.",
+        "bigscreen.no_history": "No index scores for this scope yet.",
+        "bigscreen.footer": "Meeting mode: names masked · next panel every {seconds} s",
+        "bigscreen.pinned": "Meeting mode: names masked · this panel only",
     },
 }
 

@@ -79,21 +79,13 @@ def _export(args: argparse.Namespace) -> int:
     from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
     from pipelines.access.scope import GRID_PATH, sql_args, sql_in
-    from pipelines.access.users import UserError, check_unit
     from pipelines.engine.scores_db import connect_read, scores_path
     from pipelines.load.batch import quarantine_frame
+    from pipelines.report.cli import checked_scope
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
-    scope = "/".join(p.strip() for p in (args.scope or "").split("/") if p.strip())
-    if scope:
-        from pipelines.access.units import known_units
-
-        role = ("区级", "街道", "社区")[min(scope.count("/"), 2)]
-        try:
-            check_unit(role, scope, known_units(Path(args.db)))
-        except UserError as e:
-            raise SystemExit(f"--scope: {e}") from e
+    scope = checked_scope(Path(args.db), args.scope)
     if args.what in ("scores", "members"):
         if not scores_path(Path(args.db)).exists():
             raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
@@ -193,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", default=str(DEFAULT_DB))
     export.add_argument("--out", required=True)
     export.set_defaults(func=_export)
+
+    from pipelines.report.cli import register as register_report
+
+    register_report(sub, DEFAULT_DB)
 
     from pipelines.access.cli import register
 

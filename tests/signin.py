@@ -41,14 +41,16 @@ def app(monkeypatch, db: Path, page: str | None = None, user: str | None = "city
 
 def capture_downloads(monkeypatch) -> dict[str, bytes]:
     """The bytes of every download button the app draws from now on, by file name (AppTest
-    cannot fetch a download; the button is still drawn and its click still audited)."""
+    cannot fetch a download; the button is still drawn and its click still audited). A
+    button whose `data` is a function (made on the click) has it called here, at the draw."""
     from dashboard import auth
 
     payloads: dict[str, bytes] = {}
     real = auth.st.download_button
 
     def capture(label, data, file_name, mime, **kwargs):
-        payloads[file_name] = data if isinstance(data, bytes) else data.encode("utf-8")
+        made = data() if callable(data) else data
+        payloads[file_name] = made if isinstance(made, bytes) else made.encode("utf-8")
         return real(label, data, file_name, mime, **kwargs)
 
     monkeypatch.setattr(auth.st, "download_button", capture)

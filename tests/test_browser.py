@@ -183,8 +183,11 @@ def test_map_draws_offline_and_a_click_opens_the_profile(server, watched):
 
 
 def _pick(page, label: str, option: str) -> None:
-    """Choose an option of a sidebar selectbox, as a user does."""
-    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label).click()
+    """Choose an option of a sidebar selectbox, as a user does (scrolled to the middle of the
+    sidebar first: at its bottom edge, the list of options would open below the window)."""
+    select = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label)
+    select.evaluate("e => e.scrollIntoView({block: 'center'})")
+    select.click()
     page.get_by_role("option", name=option, exact=True).click()
 
 

@@ -24,3 +24,13 @@ def test_contract_doc_names_every_header_and_alias():
                 assert header in doc, header
             for value in column.get("values", []):
                 assert value in doc, value
+
+
+def test_meeting_pack_doc_names_every_sheet_and_ranking_header():
+    from pipelines.report import workbook
+
+    doc = (ROOT / "docs/meeting-pack.md").read_text(encoding="utf-8")
+    for sheet in ("封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "先锋党员", "方法说明"):
+        assert f"| {sheet}" in doc, sheet
+    for header, *_ in workbook.RANKING:
+        assert header in doc, header

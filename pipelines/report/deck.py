@@ -1,0 +1,505 @@
+"""The meeting deck (考评汇报, .pptx): title; overview of scores and change; ranking; map;
+trends; red and black lists; yellow cards; rectification list; top members; methodology.
+
+Charts are native PowerPoint charts with their data inside (a secretary can restyle or correct
+one in PowerPoint or WPS), not pictures; only the map is a picture, drawn offline
+(map_image.py), and where no unit has a boundary a ranked bar takes its place. Every slide
+carries the run's trace line and its page number."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pandas as pd
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.slide import Slide
+from pptx.util import Emu, Inches, Pt
+
+from pipelines.report import labels as L
+from pipelines.report import map_image
+from pipelines.report.pack import BLACK_LIST, RED_LIST, Pack
+
+FONT = "微软雅黑"
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
+MARGIN = Inches(0.5)
+BODY_TOP = Inches(1.25)
+BODY_HEIGHT = HEIGHT - BODY_TOP - Inches(0.6)
+RANKED_BARS = 25  # more units than this: the top 15 and the bottom 15
+ROWS_PER_SLIDE = 10
+SERIES_COLOURS = ("#1f4e79", "#c62828", "#2e7d32", "#ef6c00")
+
+
+def _rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#"))
+
+
+def _font(run_font, size: float, bold: bool = False, colour: str | None = None) -> None:
+    """Size, weight, colour and a Chinese typeface for both Latin and East Asian text (PowerPoint
+    picks the East Asian face for Chinese characters; python-pptx only sets the Latin one)."""
+    run_font.size, run_font.bold, run_font.name = Pt(size), bold, FONT
+    if colour:
+        run_font.color.rgb = _rgb(colour)
+    rpr = run_font._rPr
+    for tag in ("a:ea", "a:cs"):
+        node = rpr.find(qn(tag))
+        if node is None:
+            node = rpr.makeelement(qn(tag), {})
+            rpr.append(node)
+        node.set("typeface", FONT)
+
+
+def _text(
+    slide: Slide,
+    left,
+    top,
+    width,
+    height,
+    lines: Sequence[str],
+    size: float = 16,
+    bold: bool = False,
+    colour: str = "#222222",
+    align=PP_ALIGN.LEFT,
+) -> None:
+    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = line
+        _font(run.font, size, bold, colour)
+
+
+class _Deck:
+    def __init__(self, p: Pack) -> None:
+        self.p = p
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        self.blank = self.prs.slide_layouts[6]
+
+    def slide(self, heading: str) -> Slide:
+        s = self.prs.slides.add_slide(self.blank)
+        _text(s, MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.7), [heading], 28, True, "#b71c1c")
+        _text(s, MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.3), [L.title(self.p)], 12, colour="#666666")
+        return s
+
+    def chart(
+        self,
+        slide: Slide,
+        kind,
+        categories: Sequence[str],
+        series: dict[str, Sequence[float | None]],
+        box: tuple,
+        *,
+        maximum: float | None = 100,
+        legend: bool = True,
+        labels: bool = True,
+    ):
+        data = CategoryChartData(number_format="0.0")
+        data.categories = list(categories)
+        for name, values in series.items():
+            data.add_series(name, [None if v is None or v != v else round(float(v), 1) for v in values])
+        chart = slide.shapes.add_chart(kind, *box, data).chart
+        chart.font.size, chart.font.name = Pt(12), FONT
+        chart.has_legend = legend and len(series) > 1
+        if chart.has_legend:
+            chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        if maximum is not None:
+            chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, maximum
+        chart.value_axis.has_major_gridlines = True
+        if labels and kind not in (XL_CHART_TYPE.LINE_MARKERS,):
+            plot = chart.plots[0]
+            plot.has_data_labels = True
+            plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "0.0", False
+            plot.data_labels.font.size = Pt(10)
+        for colour, s in zip(SERIES_COLOURS, chart.series, strict=False):
+            s.format.fill.solid() if kind != XL_CHART_TYPE.LINE_MARKERS else None
+            if kind == XL_CHART_TYPE.LINE_MARKERS:
+                s.format.line.color.rgb = _rgb(colour)
+                s.format.line.width = Pt(2.5)
+                s.smooth = False
+            else:
+                s.format.fill.fore_color.rgb = _rgb(colour)
+        return chart
+
+    def table(
+        self,
+        slide: Slide,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        box: tuple,
+        widths: Sequence[float] | None = None,
+        colour_columns: Sequence[int] = (),
+    ) -> None:
+        shape = slide.shapes.add_table(len(rows) + 1, len(header), *box)
+        table = shape.table
+        if widths:
+            total = sum(widths)
+            for c, w in enumerate(widths):
+                table.columns[c].width = Emu(int(box[2] * w / total))
+        palette = {**L.GRADE_COLOURS, **L.LIST_COLOURS, "黄牌": L.YELLOW_CARD}
+        for r, values in enumerate([header, *rows]):
+            for c, value in enumerate(values):
+                cell = table.cell(r, c)
+                cell.text = ""
+                run = cell.text_frame.paragraphs[0].add_run()
+                run.text = str(value)
+                colour = palette.get(value) if r and c in colour_columns else None
+                _font(run.font, 13, bold=not r, colour="#ffffff" if colour and value != "黄牌" else None)
+                if colour:
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = _rgb(colour)
+
+    def footers(self) -> None:
+        slides = list(self.prs.slides)
+        for n, s in enumerate(slides, start=1):
+            _text(s, MARGIN, HEIGHT - Inches(0.45), Inches(9), Inches(0.3), [self.p.trace], 10, colour="#888888")
+            _text(
+                s,
+                WIDTH - MARGIN - Inches(2),
+                HEIGHT - Inches(0.45),
+                Inches(2),
+                Inches(0.3),
+                [f"{n} / {len(slides)}"],
+                10,
+                colour="#888888",
+                align=PP_ALIGN.RIGHT,
+            )
+
+
+def _title(d: _Deck) -> None:
+    p = d.p
+    s = d.prs.slides.add_slide(d.blank)
+    _text(
+        s,
+        MARGIN,
+        Inches(2.2),
+        WIDTH - 2 * MARGIN,
+        Inches(1.2),
+        [f"{L.LEVEL_NAMES[p.level]}党建指数季度考评"],
+        40,
+        True,
+        "#b71c1c",
+        PP_ALIGN.CENTER,
+    )
+    _text(
+        s,
+        MARGIN,
+        Inches(3.5),
+        WIDTH - 2 * MARGIN,
+        Inches(0.8),
+        [f"{p.scope_name} · {L.quarter(p.period)}"],
+        24,
+        colour="#333333",
+        align=PP_ALIGN.CENTER,
+    )
+    _text(
+        s,
+        MARGIN,
+        Inches(4.8),
+        WIDTH - 2 * MARGIN,
+        Inches(1.2),
+        [
+            f"运行 #{p.run['run_id']} · 方法 {p.run['methodology_version']} · 配置哈希 {p.run['config_hash']}",
+            f"数据日期 {L.date(p.run['data_date'])} · 生成于 {L.date(p.generated_at)} · {L.names_note(p)}",
+        ],
+        12,
+        colour="#666666",
+        align=PP_ALIGN.CENTER,
+    )
+
+
+def _overview(d: _Deck) -> None:
+    p = d.p
+    s = d.slide("总体情况")
+    history = p.scope_history.set_index("period")
+    now = history.loc[p.period] if p.period in history.index else None
+    before = history.loc[p.previous] if p.previous in history.index else None
+    keys = list(L.SCORES)
+    series = {}
+    if before is not None:
+        series[f"上季（{p.previous}）"] = [before[k] for k in keys]
+    if now is not None:
+        series[f"本季（{p.period}）"] = [now[k] for k in keys]
+    if series:
+        d.chart(
+            s,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            list(L.SCORES.values()),
+            series,
+            (MARGIN, BODY_TOP, Inches(7), BODY_HEIGHT),
+        )
+    grades = [g["name"] for g in p.methodology.config["grades"]]
+    counts = p.units["grade"].value_counts()
+    chart = d.chart(
+        s,
+        XL_CHART_TYPE.COLUMN_CLUSTERED,
+        grades,
+        {"单位数": [int(counts.get(g, 0)) for g in grades]},
+        (Inches(7.8), BODY_TOP, Inches(5), Inches(3.4)),
+        maximum=None,
+    )
+    chart.plots[0].data_labels.number_format = "0"
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "等级分布（单位数）"
+    for point, grade in zip(chart.series[0].points, grades, strict=True):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = _rgb(L.GRADE_COLOURS.get(grade, L.OTHER))
+    change = (now["composite"] - before["composite"]) if now is not None and before is not None else None
+    lines = [
+        f"{L.LEVEL_NAMES[p.level]} {len(p.units)} 个，参与排名 {len(p.ranked)} 个",
+        f"{p.scope_name}综合指数 {L.score(now['composite'] if now is not None else None)}"
+        + ("" if change is None or change != change else f"，较上季 {change:+.1f}"),
+        f"红榜 {len(p.listed(RED_LIST))} 个 · 黑榜 {len(p.listed(BLACK_LIST))} 个 · 黄牌 {len(p.yellow_cards)} 个",
+        f"列入整改清单 {len(p.rectification)} 个",
+    ]
+    _text(s, Inches(7.8), Inches(4.8), Inches(5), Inches(2), lines, 15)
+
+
+def _ranked_bars(d: _Deck, s: Slide, index: str = "composite") -> None:
+    ranked = d.p.units[d.p.units[index].notna()].sort_values(index, ascending=False, kind="stable")
+    parts = (
+        [("", ranked)] if len(ranked) <= RANKED_BARS else [("前 15 名", ranked.head(15)), ("后 15 名", ranked.tail(15))]
+    )
+    width = (WIDTH - 2 * MARGIN - Inches(0.3) * (len(parts) - 1)) / len(parts)
+    for i, (caption, rows) in enumerate(parts):
+        box = (MARGIN + i * (width + Inches(0.3)), BODY_TOP, int(width), BODY_HEIGHT)
+        chart = d.chart(
+            s,
+            XL_CHART_TYPE.BAR_CLUSTERED,
+            list(rows["unit_name"].fillna(rows["unit_id"])),
+            {L.SCORES[index]: list(rows[index])},
+            box,
+        )
+        chart.category_axis.reverse_order = True  # rank 1 at the top
+        chart.category_axis.tick_labels.font.size = Pt(10 if len(rows) > 15 else 12)
+        if caption:
+            chart.has_title = True
+            chart.chart_title.text_frame.text = caption
+        for point, grade in zip(chart.series[0].points, rows["grade"], strict=True):
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = _rgb(L.GRADE_COLOURS.get(grade, L.OTHER))
+
+
+def _ranking(d: _Deck) -> None:
+    s = d.slide(f"{L.LEVEL_NAMES[d.p.level]}综合指数排名（颜色为等级）")
+    _ranked_bars(d, s)
+
+
+def _map(d: _Deck) -> None:
+    p = d.p
+    png = map_image.render(p.geometry, dict(zip(p.units["unit_id"], p.units["composite"], strict=True)), "综合指数")
+    s = d.slide("综合指数地图" if png else "综合指数排名（无地图边界）")
+    if png is None:
+        _ranked_bars(d, s)
+        return
+    height = BODY_HEIGHT
+    width = int(height * map_image.SIZE[0] / map_image.SIZE[1])
+    s.shapes.add_picture(io.BytesIO(png), int((WIDTH - width) / 2), BODY_TOP, width, height)
+
+
+def _trends(d: _Deck) -> None:
+    p = d.p
+    s = d.slide(f"{p.scope_name}各季度指数走势")
+    h = p.scope_history
+    if h.empty:
+        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本范围没有各季度的指数。"], 16)
+        return
+    d.chart(
+        s,
+        XL_CHART_TYPE.LINE_MARKERS,
+        list(h["period"]),
+        {L.SCORES[k]: list(h[k]) for k in L.SCORES},
+        (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT),
+        labels=False,
+    )
+
+
+def _unit_rows(rows: pd.DataFrame) -> list[list[str]]:
+    return [
+        [
+            L.score(r["composite_rank"]).replace(".0", ""),
+            str(r["unit_name"]),
+            L.score(r["composite"]),
+            r["grade"] if isinstance(r["grade"], str) else "—",
+            L.rank_change(r["rank_change"]),
+        ]
+        for r in rows.to_dict("records")
+    ]
+
+
+def _lists(d: _Deck) -> None:
+    p = d.p
+    s = d.slide("红榜与黑榜")
+    header = ["排名", "单位", "综合", "等级", "变化"]
+    half = (WIDTH - 2 * MARGIN - Inches(0.4)) / 2
+    for i, (name, colour) in enumerate(((RED_LIST, "#c62828"), (BLACK_LIST, "#212121"))):
+        left = MARGIN + i * (half + Inches(0.4))
+        rows = _unit_rows(p.listed(name))
+        _text(s, left, BODY_TOP, int(half), Inches(0.5), [f"{name}（{len(rows)} 个）"], 20, True, colour)
+        if rows:
+            d.table(
+                s,
+                header,
+                rows[:ROWS_PER_SLIDE],
+                (left, BODY_TOP + Inches(0.6), int(half), Inches(0.4) * (min(len(rows), ROWS_PER_SLIDE) + 1)),
+                (1, 3, 1.2, 1, 1),
+                colour_columns=(3,),
+            )
+            if len(rows) > ROWS_PER_SLIDE:
+                _text(
+                    s,
+                    left,
+                    HEIGHT - Inches(1.0),
+                    int(half),
+                    Inches(0.4),
+                    [f"另有 {len(rows) - ROWS_PER_SLIDE} 个，见工作簿“{name}”表"],
+                    12,
+                    colour="#666666",
+                )
+        else:
+            _text(
+                s,
+                left,
+                BODY_TOP + Inches(0.6),
+                int(half),
+                Inches(0.5),
+                ["本季未评定（参与排名单位不足）或无单位入榜。"],
+                14,
+            )
+    cards = p.yellow_cards
+    s = d.slide(f"黄牌（{len(cards)} 个）")
+    if cards.empty:
+        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有单位被亮黄牌。"], 16)
+        return
+    rows = [
+        [
+            str(r["unit_name"]),
+            L.score(r["prev_composite"]),
+            L.score(r["composite"]),
+            "—" if r["prev_composite"] != r["prev_composite"] else f"{r['composite'] - r['prev_composite']:+.1f}",
+            r["prev_grade"] if isinstance(r["prev_grade"], str) else "—",
+            r["grade"] if isinstance(r["grade"], str) else "—",
+        ]
+        for r in cards.head(ROWS_PER_SLIDE).to_dict("records")
+    ]
+    d.table(
+        s,
+        ["单位", "上季综合", "本季综合", "变化", "上季等级", "本季等级"],
+        rows,
+        (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
+        (3, 1.2, 1.2, 1, 1, 1),
+        (4, 5),
+    )
+    if len(cards) > ROWS_PER_SLIDE:
+        _text(
+            s,
+            MARGIN,
+            HEIGHT - Inches(1.0),
+            Inches(8),
+            Inches(0.4),
+            [f"另有 {len(cards) - ROWS_PER_SLIDE} 个，见工作簿“黄牌”表"],
+            12,
+            colour="#666666",
+        )
+
+
+def _weak_text(weakest: list[dict]) -> str:
+    return (
+        "；".join(
+            f"{w['name']} {L.indicator_value(w['value'], w['lo'], w['hi'])}（失 {w['lost']:.1f} 分）" for w in weakest
+        )
+        or "—"
+    )
+
+
+def _rectification(d: _Deck) -> None:
+    p = d.p
+    r = p.rectification
+    pages = max(1, -(-len(r) // ROWS_PER_SLIDE))
+    for page in range(pages):
+        heading = f"整改清单（{len(r)} 个）" + (f" · {page + 1}/{pages}" if pages > 1 else "")
+        s = d.slide(heading)
+        chunk = r.iloc[page * ROWS_PER_SLIDE : (page + 1) * ROWS_PER_SLIDE]
+        if chunk.empty:
+            _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有单位列入整改清单。"], 16)
+            continue
+        rows = [
+            [
+                str(x["unit_name"]),
+                L.score(x["composite"]),
+                x["grade"] if isinstance(x["grade"], str) else "—",
+                x["reasons"],
+                _weak_text(x["weakest"]),
+                x["organisation"] if isinstance(x["organisation"], str) else "—",
+            ]
+            for x in chunk.to_dict("records")
+        ]
+        d.table(
+            s,
+            ["单位", "综合", "等级", "入选原因", "失分最多的两项指标", "责任组织"],
+            rows,
+            (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.45) * (len(rows) + 1)),
+            (1.6, 0.8, 0.8, 1.5, 4.4, 2.6),
+            colour_columns=(2,),
+        )
+
+
+def _members(d: _Deck) -> None:
+    p = d.p
+    s = d.slide("先锋党员（先锋分前 10 名）")
+    rows = [
+        [
+            str(i),
+            m["name"] or "—",
+            str(m["grid_name"]),
+            f"{int(m['services'])}",
+            f"{m['hours']:.1f}",
+            f"{m['score']:.1f}",
+            m["tier"],
+        ]
+        for i, m in enumerate(p.members.head(10).to_dict("records"), start=1)
+    ]
+    if not rows:
+        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有计分的党员。"], 16)
+        return
+    d.table(
+        s,
+        ["序号", "姓名", "网格", "服务次数", "服务时长（小时）", "先锋分", "等次"],
+        rows,
+        (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
+        (0.6, 1.2, 2.2, 1, 1.4, 1, 1),
+    )
+    _text(s, MARGIN, HEIGHT - Inches(1.0), Inches(8), Inches(0.4), [L.names_note(p)], 12, colour="#666666")
+
+
+def _methodology(d: _Deck) -> None:
+    p = d.p
+    s = d.slide("方法说明")
+    lines = [
+        *L.method_lines(p),
+        f"方法：{p.methodology.config.get('name_zh', '')}（{p.run['methodology_version']}），"
+        f"配置哈希 {p.run['config_hash']}；完整指标与权重见工作簿“方法说明”表。",
+    ]
+    _text(s, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, lines, 16)
+
+
+def render(p: Pack) -> bytes:
+    """The deck's bytes."""
+    d = _Deck(p)
+    props = d.prs.core_properties
+    props.title, props.subject = L.title(p), "党建指数季度考评"
+    props.author, props.keywords, props.comments = p.generated_by or "党建指数看板", f"run {p.run['run_id']}", p.trace
+    props.identifier = f"run-{p.run['run_id']}-{p.run['config_hash']}"
+    for part in (_title, _overview, _ranking, _map, _trends, _lists, _rectification, _members, _methodology):
+        part(d)
+    d.footers()
+    out = io.BytesIO()
+    d.prs.save(out)
+    return out.getvalue()

@@ -1,0 +1,96 @@
+"""The meeting pack's words and number forms, in Chinese: the pack is official meeting
+material of a Chinese office (the dashboard around it switches language; the documents do
+not). Colours are the dashboard's (dashboard/colours.py), so a grade reads the same on screen,
+on paper and on the projector."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.report.pack import Pack
+
+LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
+SCORES = {"composite": "综合指数", "fortress": "堡垒指数", "vanguard": "先锋指数", "service": "服务指数"}
+GRADE_COLOURS = {"好": "#1b7837", "较好": "#5aae61", "一般": "#9e9e9e", "较差": "#7b3294"}
+LIST_COLOURS = {"红榜": "#c62828", "黑榜": "#212121"}
+YELLOW_CARD = "#f0a500"
+OTHER = "#bdbdbd"  # a grade a methodology names otherwise
+
+
+def title(p: Pack) -> str:
+    """季度考评 title: 上城区 · 2025年第四季度 · 社区党建指数考评."""
+    return f"{p.scope_name} · {quarter(p.period)} · {LEVEL_NAMES[p.level]}党建指数考评"
+
+
+def quarter(period: str) -> str:
+    """2025Q4 → 2025年第四季度."""
+    return f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
+
+
+def date(value: object) -> str:
+    """A date as Chinese documents write it: 2026年11月22日."""
+    if value is None or value != value:
+        return "—"
+    d = value if isinstance(value, dt.date) else dt.datetime.fromisoformat(str(value))
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def date_time(value: object) -> str:
+    if value is None or value != value:
+        return "—"
+    d = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return f"{date(d)} {d:%H:%M}"
+
+
+def score(x: float | None) -> str:
+    return "—" if x is None or x != x else f"{x:.1f}"
+
+
+def rank_change(change: float | None) -> str:
+    if change is None or change != change:
+        return "—"
+    change = int(change)
+    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "="
+
+
+def rank_range(lo: float | None, hi: float | None) -> str:
+    if lo is None or lo != lo:
+        return "—"
+    return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"
+
+
+def indicator_value(x: float | None, lo: float, hi: float) -> str:
+    """A raw value as its goalposts read: shares (goalposts within 0–1) as percentages."""
+    if x is None or x != x:
+        return "—"
+    return f"{x:.1%}" if 0 <= lo < hi <= 1 else f"{x:,.2f}"
+
+
+def goalposts(lo: float, hi: float, direction: int = 1) -> str:
+    return f"{indicator_value(lo, lo, hi)} – {indicator_value(hi, lo, hi)}{'' if direction == 1 else '（越低越好）'}"
+
+
+def names_note(p: Pack) -> str:
+    return "党员姓名为明文（申请人有查看权限）" if p.names_shown else "党员姓名已脱敏（张*明）"
+
+
+def file_stem(p: Pack) -> str:
+    """党建指数考评_2025Q4_社区_上城区-某街道_运行3 (no path separators)."""
+    scope = p.scope.replace("/", "-") if p.scope else "全市"
+    return f"党建指数考评_{p.period}_{LEVEL_NAMES[p.level]}_{scope}_运行{p.run['run_id']}"
+
+
+def method_lines(p: Pack) -> list[str]:
+    """The methodology in sentences, from the run's own configuration (workbook and deck)."""
+    c = p.methodology.config
+    grades = "、".join(f"{g['name']}≥{g['min']}" for g in c["grades"][:-1]) + f"、{c['grades'][-1]['name']}其余"
+    composite = "综合指数 = " + "、".join(SCORES.get(k, k) for k in c["composite"]["indices"]) + "的平均"
+    scale, lists, cap, card = c["scoring"]["scale"], c["lists"], c["cap_rule"], c["yellow_card"]
+    return [
+        f"指标得分 = {scale} ×（现值 − 下限）/（上限 − 下限），截断在 0–{scale}；指数为指标得分的加权平均。",
+        composite + "；任一指数缺失则综合指数缺失，不参与排名。",
+        f"分类定级：{grades}；群众满意度低于 {cap['satisfaction_below']} 时最高定为“{cap['max_grade']}”。",
+        f"红榜 / 黑榜：综合排名前 / 后 {lists['red_share']:.0%} / {lists['black_share']:.0%}（向上取整，并列一并列入；"
+        f"参与排名单位不少于 {lists['min_ranked_units']} 个时才评定）。",
+        f"黄牌：综合指数比上季下降 {card['composite_drop']} 分及以上，或连续两季为“{card['repeat_grade']}”。",
+    ]
