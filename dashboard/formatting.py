@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pipelines.numbers import indicator_value, rank_change, rank_range, score
+
+__all__ = ["count", "date", "date_time", "file_size", "indicator_value", "rank_change", "rank_range", "score", "share"]
+
 
 def file_size(n_bytes: int, lang: str) -> str:
     units = ["B", "KB", "MB", "GB"]
@@ -34,36 +38,6 @@ def count(n: int, lang: str) -> str:
     if lang == "zh" and abs(n) >= 10_000:
         return f"{n / 10_000:,.1f}万"
     return f"{n:,}"
-
-
-def score(x: float | None) -> str:
-    """An index score to one decimal; a dash where it is missing (insufficient data)."""
-    return "—" if x is None or x != x else f"{x:.1f}"
-
-
-def rank_change(change: float | None) -> str:
-    """↑3 (rose three places), ↓2, = (held); a dash where there is no previous rank."""
-    if change is None or change != change:
-        return "—"
-    change = int(change)
-    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "="
-
-
-def rank_range(lo: float | None, hi: float | None) -> str:
-    """The rank interval as 3–7 (or 4 when the draws never move it)."""
-    if lo is None or lo != lo:
-        return "—"
-    return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"
-
-
-def indicator_value(x: float | None, lo: float, hi: float) -> str:
-    """A raw indicator value as its goalposts read: a share (goalposts within 0–1) as a
-    percentage, anything else to two decimals."""
-    if x is None or x != x:
-        return "—"
-    if 0 <= lo < hi <= 1:
-        return f"{x:.1%}"
-    return f"{x:,.2f}"
 
 
 def share(x: float) -> str:

@@ -61,9 +61,10 @@ def _report(db: Path, out: Path, *args: str) -> tuple[Path, Path]:
     return xlsx[0], pptx[0]
 
 
-def _rows(ws) -> list[dict]:
-    header = [c.value for c in ws[1]]
-    return [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
+def _rows(ws, header_row: int = 1) -> list[dict]:
+    """A sheet's table as dicts by header (the header on `header_row`, a caption above it)."""
+    header = [c.value for c in ws[header_row]]
+    return [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=header_row + 1)]
 
 
 def _slide_text(prs) -> list[str]:
@@ -370,14 +371,14 @@ def test_map_falls_back_to_a_ranked_bar_without_boundaries(published_demo):
 
 def test_names_masked_by_default_and_clear_on_request(community_pack, tmp_path):
     db, xlsx, pptx = community_pack
-    members = _rows_after_caption(openpyxl.load_workbook(xlsx)["先锋党员"])
+    members = _rows(openpyxl.load_workbook(xlsx)["先锋党员"], 2)
     assert members and all(MASKED.match(r["姓名"]) for r in members)
     prs_text = "\n".join(_slide_text(Presentation(pptx)))
     clear = set(_marts(db, "SELECT DISTINCT name FROM members")["name"])
     assert not [n for n in clear if len(n) >= 2 and n in prs_text]
     assert "党员姓名已脱敏" in prs_text
     xlsx2, pptx2 = _report(db, tmp_path, "--level", "grid", "--clear-names")
-    named = _rows_after_caption(openpyxl.load_workbook(xlsx2)["先锋党员"])
+    named = _rows(openpyxl.load_workbook(xlsx2)["先锋党员"], 2)
     assert [r["姓名"] for r in named] and all(r["姓名"] in clear for r in named)
     assert [mask(r["姓名"]) for r in named] == [r["姓名"] for r in members]
     assert named[0]["姓名"] in "\n".join(_slide_text(Presentation(pptx2)))
@@ -387,11 +388,6 @@ def mask(name: str) -> str:
     from pipelines.access.masking import mask_name
 
     return mask_name(name)
-
-
-def _rows_after_caption(ws) -> list[dict]:
-    header = [c.value for c in ws[2]]
-    return [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=3)]
 
 
 def test_no_personal_numbers_in_either_file(community_pack, tmp_path):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pipelines.numbers import indicator_value, rank_change, rank_range, score
 from pipelines.report.pack import Pack
+
+__all__ = ["indicator_value", "rank_change", "rank_range", "score"]  # the shared number forms, by their report names
 
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
 SCORES = {"composite": "综合指数", "fortress": "堡垒指数", "vanguard": "先锋指数", "service": "服务指数"}
@@ -40,30 +43,6 @@ def date_time(value: object) -> str:
         return "—"
     d = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return f"{date(d)} {d:%H:%M}"
-
-
-def score(x: float | None) -> str:
-    return "—" if x is None or x != x else f"{x:.1f}"
-
-
-def rank_change(change: float | None) -> str:
-    if change is None or change != change:
-        return "—"
-    change = int(change)
-    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "="
-
-
-def rank_range(lo: float | None, hi: float | None) -> str:
-    if lo is None or lo != lo:
-        return "—"
-    return f"{int(lo)}" if lo == hi else f"{int(lo)}–{int(hi)}"
-
-
-def indicator_value(x: float | None, lo: float, hi: float) -> str:
-    """A raw value as its goalposts read: shares (goalposts within 0–1) as percentages."""
-    if x is None or x != x:
-        return "—"
-    return f"{x:.1%}" if 0 <= lo < hi <= 1 else f"{x:,.2f}"
 
 
 def goalposts(lo: float, hi: float, direction: int = 1) -> str:
