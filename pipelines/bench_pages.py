@@ -36,6 +36,8 @@ PAGES = {  # page: query parameters of the view timed (the heaviest usual one)
     "members": {},
     "quality": {},
     "methodology": {"level": "grid"},
+    "pack": {"level": "grid"},  # the pack built (its files are made on a click, not timed here)
+    "bigscreen": {"level": "grid", "panel": "map"},  # its heaviest panel
 }
 TRIVIAL = "import streamlit as st\nst.write('baseline')\n"
 BENCH_USER, BENCH_PASSWORD = "bench", "bench-only-password"
