@@ -9,12 +9,8 @@ import time
 
 import pytest
 
-from pipelines.access import audit, demo
+from pipelines.access import audit
 from pipelines.bench_pages import MAP_DRAWN
-from pipelines.engine.compute import compute
-from pipelines.engine.methodology import load as load_methodology
-from pipelines.load.batch import load
-from tests.signin import PASSWORDS
 from tests.test_browser import (  # noqa: F401  (the launch fixtures are used by pytest-playwright)
     SCREENSHOTS,
     _offline,
@@ -31,28 +27,25 @@ PANEL = "() => document.querySelector('[data-panel]')?.dataset.panel || null"
 
 
 @pytest.fixture(scope="module")
-def city(small_default, tmp_path_factory):
-    root = tmp_path_factory.mktemp("bigscreen")
-    db = root / "pbi.duckdb"
-    load([small_default], db)
-    compute(db, load_methodology())
-    demo.create(db, root / "users.json", PASSWORDS)
-    return db, root
+def city(published_demo, demo_users, tmp_path_factory):
+    """The demo city and its demo users (both only read by the servers), and a folder for
+    each server's audit log."""
+    return published_demo, demo_users, tmp_path_factory.mktemp("bigscreen")
 
 
 @pytest.fixture(scope="module")
 def display(city):
-    db, root = city
+    db, users, root = city
     minutes = str(IDLE_SECONDS / 60)
-    yield from serve(db, root / "users.json", root / "audit-display.duckdb", PBI_SESSION_MINUTES=minutes)
+    yield from serve(db, users, root / "audit-display.duckdb", PBI_SESSION_MINUTES=minutes)
 
 
 @pytest.fixture(scope="module")
 def capped(city):
     """A server whose displays stay signed in 14.4 s after sign-in, with a 6 s idle timeout."""
-    db, root = city
+    db, users, root = city
     audit_file = root / "audit-capped.duckdb"
-    for url in serve(db, root / "users.json", audit_file, PBI_SESSION_MINUTES="0.1", PBI_BIGSCREEN_HOURS="0.004"):
+    for url in serve(db, users, audit_file, PBI_SESSION_MINUTES="0.1", PBI_BIGSCREEN_HOURS="0.004"):
         yield url, audit_file
 
 
