@@ -12,8 +12,8 @@ from dashboard import colours
 from dashboard.formatting import date, date_time, indicator_value, rank_change, rank_range, score, share
 from dashboard.i18n import language, t
 from pipelines.access.cells import inert
-from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology
+from pipelines.report.pack import scorecard
 
 
 def rankings(units: pd.DataFrame, peer: bool, index: str = "composite") -> pd.DataFrame:
@@ -85,31 +85,25 @@ def indicator_breakdown(
     methodology: Methodology, values: dict[str, float | None], indices: dict[str, float | None]
 ) -> pd.DataFrame:
     """Every indicator of the unit: index, raw value, goalposts, score, weight within its index,
-    points contributed to the composite and points it could still add (the engine's own
-    decomposition, pipelines.engine.explain, given the published index scores). `_gain` and
-    `_code` are for the page, not shown."""
-    lang = language()
-    scores = {i["code"]: values.get(f"{i['code']}_score") for i in methodology.indicators()}
-    known = {k: None if v is None or pd.isna(v) else float(v) for k, v in indices.items()}
-    parts = {r["code"]: r for r in contributions(methodology.tree(), scores | known, "composite")}
-    index_names = {i["code"]: i[f"name_{lang}"] for i in methodology.config["indices"]}
+    points contributed to the composite and points it could still add (the unit's scorecard,
+    pipelines.report.pack.scorecard, as the meeting pack has it). `_gain` and `_code` are for
+    the page, not shown."""
     rows = []
-    for i in methodology.indicators():
-        part = parts.get(i["code"], {})
-        lo, hi = float(i["lo"]), float(i["hi"])
-        arrow = "↑" if int(i["direction"]) == 1 else "↓"
+    for r in scorecard(methodology, indices, values, language()).to_dict("records"):
+        lo, hi = r["lo"], r["hi"]
+        arrow = "↑" if r["direction"] == 1 else "↓"
         rows.append(
             {
-                t("profile.index"): index_names[i["index"]],
-                t("profile.indicator"): f"{i['code']} {i[f'name_{lang}']}",
-                t("profile.value"): indicator_value(values.get(i["code"]), lo, hi),
+                t("profile.index"): r["index"],
+                t("profile.indicator"): f"{r['code']} {r['name']}",
+                t("profile.value"): indicator_value(r["value"], lo, hi),
                 t("profile.goalposts"): f"{indicator_value(lo, lo, hi)} – {indicator_value(hi, lo, hi)} {arrow}",
-                t("profile.score"): scores[i["code"]],
-                t("profile.weight"): share(part.get("share_parent", 0.0)),
-                t("profile.contribution"): round(part.get("contribution", 0.0), 2),
-                t("profile.lost"): round(part.get("gain", 0.0), 2),
-                "_gain": part.get("gain", 0.0),
-                "_code": i["code"],
+                t("profile.score"): r["score"],
+                t("profile.weight"): share(r["weight"]),
+                t("profile.contribution"): round(r["contribution"], 2),
+                t("profile.lost"): round(r["lost"], 2),
+                "_gain": r["lost"],
+                "_code": r["code"],
             }
         )
     return pd.DataFrame(rows)

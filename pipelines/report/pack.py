@@ -144,35 +144,11 @@ def _run(con: duckdb.DuckDBPyConnection, run: int | None) -> dict:
     return record
 
 
-def _weakest(m: Methodology, rows: pd.DataFrame, values: pd.DataFrame, how_many: int = 2) -> list[list[dict]]:
-    """Each unit's `how_many` indicators that lose most points of its composite (the engine's
-    decomposition, pipelines.engine.explain), with value, goalposts and points lost."""
-    nodes, indicators = m.tree(), {i["code"]: i for i in m.indicators()}
-    by_unit = values.set_index("unit_id").to_dict("index")
-    out = []
-    for unit in rows.itertuples():
-        row = by_unit.get(unit.unit_id, {})
-        scores = {code: _number(row.get(f"{code}_score")) for code in indicators}
-        scores |= {k: _number(getattr(unit, k)) for k in ("fortress", "vanguard", "service")}
-        parts = sorted(
-            (p for p in contributions(nodes, scores, "composite") if p["gain"] > 1e-9),
-            key=lambda p: (-p["gain"], p["code"]),
-        )
-        out.append(
-            [
-                {
-                    "code": p["code"],
-                    "name": indicators[p["code"]]["name_zh"],
-                    "value": _number(row.get(p["code"])),
-                    "lo": float(indicators[p["code"]]["lo"]),
-                    "hi": float(indicators[p["code"]]["hi"]),
-                    "score": p["score"],
-                    "lost": p["gain"],
-                }
-                for p in parts[:how_many]
-            ]
-        )
-    return out
+def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
+    """A unit's `how_many` indicators that lose most points of its composite, from its
+    scorecard: code, name, value, goalposts, score and points lost."""
+    losing = card[card["lost"] > 1e-9].sort_values(["lost", "code"], ascending=[False, True], kind="stable")
+    return losing.head(how_many)[["code", "name", "value", "lo", "hi", "score", "lost"]].to_dict("records")
 
 
 def _number(x: object) -> float | None:
@@ -180,7 +156,7 @@ def _number(x: object) -> float | None:
 
 
 def _rectification(
-    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, period: str, run: int
+    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict]
 ) -> pd.DataFrame:
     """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
     its two weakest indicators by lost points against their goalposts, and who answers for it."""
@@ -203,12 +179,6 @@ def _rectification(
     if chosen.empty:
         return pd.DataFrame(columns=columns)
     level = chosen["level"].iloc[0]
-    values = _frame(
-        con,
-        "SELECT * EXCLUDE (run_id, period, level) FROM indicator_scores "
-        "WHERE run_id = ? AND period = ? AND level = ? AND list_contains(?::VARCHAR[], unit_id)",
-        [run, period, level, chosen["unit_id"].tolist()],
-    )
     responsible = _frame(con, f"SELECT unit_id, organisation FROM ({_RESPONSIBLE}) WHERE level = ?", [level])
     out = chosen.merge(responsible, on="unit_id", how="left")
     if level in ("street", "district"):
@@ -220,7 +190,7 @@ def _rectification(
         )
         for grade, band, card in zip(out["grade"], out["list"], out["yellow_card"].fillna(False), strict=True)
     ]
-    out["weakest"] = _weakest(m, out, values)
+    out["weakest"] = [_weakest(scorecard(m, unit, values.get(unit["unit_id"], {}))) for unit in out.to_dict("records")]
     return (
         out[columns]
         .sort_values(["composite_rank", "unit_id"], na_position="last", kind="stable")
@@ -228,19 +198,22 @@ def _rectification(
     )
 
 
-def scorecard(m: Methodology, unit: dict, values: dict) -> pd.DataFrame:
-    """One unit's indicators: index, code, name, raw value, goalposts, direction, 0–100 score,
-    weight within its index, points contributed to the composite and points still open."""
+def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.DataFrame:
+    """One unit's indicators: index, code, name (in `lang`), raw value, goalposts, direction,
+    0–100 score, weight within its index, points contributed to the composite and points still
+    open — the engine's decomposition (pipelines.engine.explain) given the unit's published
+    index scores (`unit`: fortress, vanguard, service) and its indicator values and scores
+    (`values`: F1, F1_score, …)."""
     scores = {i["code"]: _number(values.get(f"{i['code']}_score")) for i in m.indicators()}
     known = {k: _number(unit.get(k)) for k in ("fortress", "vanguard", "service")}
     parts = {p["code"]: p for p in contributions(m.tree(), scores | known, "composite")}
-    index_names = {i["code"]: i["name_zh"] for i in m.config["indices"]}
+    index_names = {i["code"]: i[f"name_{lang}"] for i in m.config["indices"]}
     return pd.DataFrame(
         [
             {
                 "index": index_names[i["index"]],
                 "code": i["code"],
-                "name": i["name_zh"],
+                "name": i[f"name_{lang}"],
                 "value": _number(values.get(i["code"])),
                 "lo": float(i["lo"]),
                 "hi": float(i["hi"]),
@@ -256,22 +229,26 @@ def scorecard(m: Methodology, unit: dict, values: dict) -> pd.DataFrame:
 
 
 def _scorecards(
-    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, period: str, run: int, limit: int
+    m: Methodology, units: pd.DataFrame, values: dict[str, dict], limit: int
 ) -> list[tuple[dict, pd.DataFrame]]:
-    chosen = units.head(max(0, limit))
-    if chosen.empty:
-        return []
-    values = _frame(
+    return [
+        (unit, scorecard(m, unit, values.get(unit["unit_id"], {})))
+        for unit in units.head(max(0, limit)).to_dict("records")
+    ]
+
+
+def _indicator_values(
+    con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, units: pd.DataFrame
+) -> dict[str, dict]:
+    """The units' indicator values and scores as the run scored them, by unit id (read once for
+    the rectification list and the scorecards)."""
+    rows = _frame(
         con,
         "SELECT * EXCLUDE (run_id, period, level) FROM indicator_scores "
         "WHERE run_id = ? AND period = ? AND level = ? AND list_contains(?::VARCHAR[], unit_id)",
-        [run, period, chosen["level"].iloc[0], chosen["unit_id"].tolist()],
-    ).set_index("unit_id")
-    cards = []
-    for unit in chosen.to_dict("records"):
-        row = values.loc[unit["unit_id"]].to_dict() if unit["unit_id"] in values.index else {}
-        cards.append((unit, scorecard(m, unit, row)))
-    return cards
+        [run, period, level, units["unit_id"].tolist()],
+    )
+    return rows.set_index("unit_id").to_dict("index")
 
 
 def _members(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str, show_names: bool) -> pd.DataFrame:
@@ -341,6 +318,7 @@ def build(
         f"SELECT * FROM ({_SCOPED_UNITS}) ORDER BY composite_rank NULLS LAST, unit_id",
         [quarters[at - 1] if at > 0 else None, run_id, period, level, *sql_args(scope)],
     )
+    values = _indicator_values(con, run_id, period, level, units)
     scope_level, scope_id = (
         ("city", "全市") if not scope else (("district", "street", "community")[scope.count("/")], scope)
     )
@@ -358,8 +336,8 @@ def build(
         methodology=m,
         units=units,
         scope_history=history,
-        rectification=_rectification(con, m, units, period, run_id),
-        scorecards=_scorecards(con, m, units, period, run_id, scorecards),
+        rectification=_rectification(con, m, units, values),
+        scorecards=_scorecards(m, units, values, scorecards),
         members=_members(con, run_id, period, scope, show_names),
         geometry=_geometry(con, level, scope),
         names_shown=show_names,
