@@ -31,7 +31,15 @@ from dashboard.viewer import OutOfScope
 from dashboard.viewer import current as viewer
 from pipelines.access import audit, users
 from pipelines.access.masking import mask_name
-from pipelines.access.scope import GRID_PATH, QUARANTINE_IN_SCOPE, quarantine_args, sql_args, sql_in
+from pipelines.access.scope import (
+    GRID_PATH,
+    QUARANTINE_IN_SCOPE,
+    UNIT_PATH,
+    as_unit,
+    quarantine_args,
+    sql_args,
+    sql_in,
+)
 from pipelines.engine import whatif
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
@@ -115,7 +123,7 @@ def periods(s: Stamp, run: int) -> list[str]:
 
 def _scoped(table: str) -> str:
     return f"""
-    SELECT u.*, CASE WHEN u.level = 'grid' THEN {GRID_PATH} ELSE u.unit_id END AS path
+    SELECT u.*, {UNIT_PATH} AS path
     FROM {table} u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"""
 
 
@@ -680,7 +688,7 @@ def outside_geometry(s: Stamp) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _outside_geometry(s: Stamp, scope: str) -> list[dict]:
-    level = ("district", "street", "community")[scope.count("/")]
+    level, _ = as_unit(scope)
     parent = scope.rsplit("/", 1)[0] if "/" in scope else ""
     rows = _read(
         s,

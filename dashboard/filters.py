@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
+from pipelines.access.scope import as_unit
 
 LEVELS = ("grid", "community", "street", "district", "city")
 INDICES = ("composite", "fortress", "vanguard", "service")
@@ -34,9 +35,7 @@ class Filters:
     @property
     def scope_unit(self) -> tuple[str, str]:
         """The scope as a unit: (level, unit_id) — the city, a district, street or community."""
-        if not self.scope:
-            return "city", "全市"
-        return ("district", "street", "community")[self.scope.count("/")], self.scope
+        return as_unit(self.scope)
 
     def params(self) -> dict[str, str]:
         """The query parameters that reopen this view."""

@@ -78,7 +78,7 @@ def _export(args: argparse.Namespace) -> int:
     from pipelines.access import audit
     from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
-    from pipelines.access.scope import GRID_PATH, sql_args, sql_in
+    from pipelines.access.scope import GRID_PATH, UNIT_PATH, sql_args, sql_in
     from pipelines.engine.scores_db import connect_read, scores_path
     from pipelines.load.batch import quarantine_frame
     from pipelines.report.cli import checked_scope
@@ -99,11 +99,7 @@ def _export(args: argparse.Namespace) -> int:
         if args.what == "scores" and args.level:
             where.append("level = ?")
             params.append(args.level)
-        # A unit's place: its own path above the grid, its community's path for a grid.
-        path = (
-            "CASE WHEN level = 'grid' THEN " + GRID_PATH + " ELSE unit_id END" if args.what == "scores" else GRID_PATH
-        )
-        where.append(sql_in(path))
+        where.append(sql_in(UNIT_PATH if args.what == "scores" else GRID_PATH))
         params.extend(sql_args(scope))
         columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
         table = (

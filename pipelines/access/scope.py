@@ -9,6 +9,14 @@ def covers(scope: str, path: str) -> bool:
     return scope == "" or path == scope or path.startswith(scope + "/")
 
 
+def as_unit(scope: str) -> tuple[str, str]:
+    """A scope as a unit: (level, unit_id) — ("city", "全市"), or a district, street or community
+    by the depth of its path."""
+    if not scope:
+        return "city", "全市"
+    return ("district", "street", "community")[scope.count("/")], scope
+
+
 def narrow(floor: str, asked: str) -> str:
     """The scope asked for if it lies within `floor` (the user's own), else `floor`: a scope
     can be narrowed by a filter, never widened."""
@@ -17,6 +25,8 @@ def narrow(floor: str, asked: str) -> str:
 
 # The same rules in SQL, with the scope as parameters only (three: see sql_args).
 GRID_PATH = "concat_ws('/', g.district, g.street, g.community)"  # a grid's place: its community's path
+# A unit's place (unit_scores u LEFT JOIN grids g ON the grid): its own path above the grid.
+UNIT_PATH = f"CASE WHEN u.level = 'grid' THEN {GRID_PATH} ELSE u.unit_id END"
 
 
 def sql_in(path: str) -> str:
