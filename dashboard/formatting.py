@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.numbers import indicator_value, rank_change, rank_range, score
+from pipelines.numbers import date_time_zh, date_zh, indicator_value, rank_change, rank_range, score
 
 __all__ = ["count", "date", "date_time", "file_size", "indicator_value", "rank_change", "rank_range", "score", "share"]
 
@@ -21,16 +21,14 @@ def file_size(n_bytes: int, lang: str) -> str:
 
 def date_time(value: dt.datetime, lang: str) -> str:
     """2025年3月5日 14:30 in Chinese; 2025-03-05 14:30 in English."""
-    if lang == "zh":
-        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-    return f"{value:%Y-%m-%d %H:%M}"
+    return date_time_zh(value) if lang == "zh" else f"{value:%Y-%m-%d %H:%M}"
 
 
 def date(value: dt.date, lang: str) -> str:
     """2025年3月5日 in Chinese; 2025-03-05 in English; a dash where there is none."""
     if value is None or value != value:
         return "—"
-    return f"{value.year}年{value.month}月{value.day}日" if lang == "zh" else f"{value:%Y-%m-%d}"
+    return date_zh(value) if lang == "zh" else f"{value:%Y-%m-%d}"
 
 
 def count(n: int, lang: str) -> str:

@@ -1,5 +1,5 @@
-"""Number forms shared by the dashboard and the meeting pack's documents, so a score, a rank
-change or an indicator value reads the same on screen, in Excel and on a slide."""
+"""Number and date forms shared by the dashboard and the meeting pack's documents, so a score,
+a rank change, an indicator value or a date reads the same on screen, in Excel and on a slide."""
 
 from __future__ import annotations
 
@@ -32,3 +32,22 @@ def indicator_value(x: float | None, lo: float, hi: float) -> str:
     if 0 <= lo < hi <= 1:
         return f"{x:.1%}"
     return f"{x:,.2f}"
+
+
+def number(x: object) -> float | None:
+    """A value as a float, None where it is missing (None or NaN)."""
+    return None if x is None or x != x else float(x)
+
+
+def date_zh(value: object) -> str:
+    """A date as Chinese documents write it: 2026年11月22日; a dash where there is none."""
+    if value is None or value != value:
+        return "—"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def date_time_zh(value: object) -> str:
+    """2026年11月22日 14:30; a dash where there is none."""
+    if value is None or value != value:
+        return "—"
+    return f"{date_zh(value)} {value:%H:%M}"

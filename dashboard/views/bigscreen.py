@@ -30,6 +30,7 @@ from dashboard.formatting import rank_change, score
 from dashboard.i18n import t
 from dashboard.map_figure import SCORES, Look, figure
 from dashboard.viewer import current as viewer
+from pipelines.report.pack import BLACK_LIST, RED_LIST, carded, listed
 
 PANELS = ("ranking", "map", "trends", "lists")
 INTERVAL_DEFAULT, INTERVAL_MIN, INTERVAL_MAX = 15, 5, 300  # seconds
@@ -199,14 +200,12 @@ def _list(title: str, colour: str, rows: pd.DataFrame, level: str) -> str:
 
 
 def _lists(units: pd.DataFrame, level: str) -> str:
-    ranked = units.dropna(subset=["composite_rank"])
-    red = ranked[ranked["list"] == "红榜"].sort_values("composite_rank")
-    black = ranked[ranked["list"] == "黑榜"].sort_values("composite_rank", ascending=False)  # the last first
-    yellow = ranked[ranked["yellow_card"].fillna(False).astype(bool)].sort_values("composite_rank", ascending=False)
+    red, black = listed(units, RED_LIST), listed(units, BLACK_LIST)
+    yellow = units[carded(units)].sort_values("composite_rank", ascending=False, kind="stable")
     return (
         '<div class="pbi-bs-lists">'
-        + _list(t("bigscreen.red", n=len(red)), colours.LISTS["红榜"], red, level)
-        + _list(t("bigscreen.black", n=len(black)), colours.LISTS["黑榜"], black, level)
+        + _list(t("bigscreen.red", n=len(red)), colours.LISTS[RED_LIST], red, level)
+        + _list(t("bigscreen.black", n=len(black)), colours.LISTS[BLACK_LIST], black, level)
         + _list(t("bigscreen.yellow", n=len(yellow)), colours.YELLOW_CARD, yellow, level)
         + "</div>"
     )

@@ -119,12 +119,12 @@ class _Deck:
             plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "0.0", False
             plot.data_labels.font.size = Pt(10)
         for colour, s in zip(SERIES_COLOURS, chart.series, strict=False):
-            s.format.fill.solid() if kind != XL_CHART_TYPE.LINE_MARKERS else None
             if kind == XL_CHART_TYPE.LINE_MARKERS:
                 s.format.line.color.rgb = _rgb(colour)
                 s.format.line.width = Pt(2.5)
                 s.smooth = False
             else:
+                s.format.fill.solid()
                 s.format.fill.fore_color.rgb = _rgb(colour)
         return chart
 
@@ -171,6 +171,22 @@ class _Deck:
                 colour="#888888",
                 align=PP_ALIGN.RIGHT,
             )
+
+
+def _empty(slide: Slide, message: str) -> None:
+    """What a slide says when it has nothing to show."""
+    _text(slide, MARGIN, BODY_TOP, Inches(10), Inches(1), [message], 16)
+
+
+def _note(slide: Slide, left, width, line: str) -> None:
+    """A grey line at the foot of a slide's body."""
+    _text(slide, left, HEIGHT - Inches(1.0), width, Inches(0.4), [line], 12, colour="#666666")
+
+
+def _more(slide: Slide, left, width, rows: int, sheet: str) -> None:
+    """Under a table cut at ROWS_PER_SLIDE: how many rows more, and the workbook sheet with them all."""
+    if rows > ROWS_PER_SLIDE:
+        _note(slide, left, width, f"另有 {rows - ROWS_PER_SLIDE} 个，见工作簿“{sheet}”表")
 
 
 def _title(d: _Deck) -> None:
@@ -309,7 +325,7 @@ def _trends(d: _Deck) -> None:
     s = d.slide(f"{p.scope_name}各季度指数走势")
     h = p.scope_history
     if h.empty:
-        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本范围没有各季度的指数。"], 16)
+        _empty(s, "本范围没有各季度的指数。")
         return
     d.chart(
         s,
@@ -352,17 +368,7 @@ def _lists(d: _Deck) -> None:
                 (1, 3, 1.2, 1, 1),
                 colour_columns=(3,),
             )
-            if len(rows) > ROWS_PER_SLIDE:
-                _text(
-                    s,
-                    left,
-                    HEIGHT - Inches(1.0),
-                    int(half),
-                    Inches(0.4),
-                    [f"另有 {len(rows) - ROWS_PER_SLIDE} 个，见工作簿“{name}”表"],
-                    12,
-                    colour="#666666",
-                )
+            _more(s, left, int(half), len(rows), name)
         else:
             _text(
                 s,
@@ -376,7 +382,7 @@ def _lists(d: _Deck) -> None:
     cards = p.yellow_cards
     s = d.slide(f"黄牌（{len(cards)} 个）")
     if cards.empty:
-        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有单位被亮黄牌。"], 16)
+        _empty(s, "本季没有单位被亮黄牌。")
         return
     rows = [
         [
@@ -397,17 +403,7 @@ def _lists(d: _Deck) -> None:
         (3, 1.2, 1.2, 1, 1, 1),
         (4, 5),
     )
-    if len(cards) > ROWS_PER_SLIDE:
-        _text(
-            s,
-            MARGIN,
-            HEIGHT - Inches(1.0),
-            Inches(8),
-            Inches(0.4),
-            [f"另有 {len(cards) - ROWS_PER_SLIDE} 个，见工作簿“黄牌”表"],
-            12,
-            colour="#666666",
-        )
+    _more(s, MARGIN, Inches(8), len(cards), "黄牌")
 
 
 def _weak_text(weakest: list[dict]) -> str:
@@ -428,7 +424,7 @@ def _rectification(d: _Deck) -> None:
         s = d.slide(heading)
         chunk = r.iloc[page * ROWS_PER_SLIDE : (page + 1) * ROWS_PER_SLIDE]
         if chunk.empty:
-            _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有单位列入整改清单。"], 16)
+            _empty(s, "本季没有单位列入整改清单。")
             continue
         rows = [
             [
@@ -467,7 +463,7 @@ def _members(d: _Deck) -> None:
         for i, m in enumerate(p.members.head(10).to_dict("records"), start=1)
     ]
     if not rows:
-        _text(s, MARGIN, BODY_TOP, Inches(10), Inches(1), ["本季没有计分的党员。"], 16)
+        _empty(s, "本季没有计分的党员。")
         return
     d.table(
         s,
@@ -476,7 +472,7 @@ def _members(d: _Deck) -> None:
         (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
         (0.6, 1.2, 2.2, 1, 1.4, 1, 1),
     )
-    _text(s, MARGIN, HEIGHT - Inches(1.0), Inches(8), Inches(0.4), [L.names_note(p)], 12, colour="#666666")
+    _note(s, MARGIN, Inches(8), L.names_note(p))
 
 
 def _methodology(d: _Deck) -> None:

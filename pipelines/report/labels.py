@@ -1,16 +1,17 @@
 """The meeting pack's words and number forms, in Chinese: the pack is official meeting
 material of a Chinese office (the dashboard around it switches language; the documents do
-not). Colours are the dashboard's (dashboard/colours.py), so a grade reads the same on screen,
-on paper and on the projector."""
+not). The palette is here, and the dashboard's colours are these (dashboard/colours.py), so a
+grade reads the same on screen, on paper and on the projector."""
 
 from __future__ import annotations
 
-import datetime as dt
-
+from pipelines.numbers import date_time_zh as date_time
+from pipelines.numbers import date_zh as date
 from pipelines.numbers import indicator_value, rank_change, rank_range, score
 from pipelines.report.pack import Pack
 
-__all__ = ["indicator_value", "rank_change", "rank_range", "score"]  # the shared number forms, by their report names
+# The shared number and date forms (pipelines/numbers.py), under the names the layouts use.
+__all__ = ["date", "date_time", "indicator_value", "rank_change", "rank_range", "score"]
 
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
 SCORES = {"composite": "综合指数", "fortress": "堡垒指数", "vanguard": "先锋指数", "service": "服务指数"}
@@ -28,21 +29,6 @@ def title(p: Pack) -> str:
 def quarter(period: str) -> str:
     """2025Q4 → 2025年第四季度."""
     return f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
-
-
-def date(value: object) -> str:
-    """A date as Chinese documents write it: 2026年11月22日."""
-    if value is None or value != value:
-        return "—"
-    d = value if isinstance(value, dt.date) else dt.datetime.fromisoformat(str(value))
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def date_time(value: object) -> str:
-    if value is None or value != value:
-        return "—"
-    d = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return f"{date(d)} {d:%H:%M}"
 
 
 def goalposts(lo: float, hi: float, direction: int = 1) -> str:

@@ -20,9 +20,10 @@ import duckdb
 import pandas as pd
 
 from pipelines.access.masking import mask_name
-from pipelines.access.scope import GRID_PATH, sql_args, sql_in
+from pipelines.access.scope import GRID_PATH, UNIT_PATH, as_unit, sql_args, sql_in
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology, parse
+from pipelines.numbers import number
 
 LEVELS = ("grid", "community", "street", "district", "city")
 BLACK_LIST = "黑榜"  # the list labels the engine writes (mart_unit_scores.sql)
@@ -54,13 +55,6 @@ class Pack:
     generated_by: str = ""
 
     @property
-    def scope_unit(self) -> tuple[str, str]:
-        """The scope as a unit: (level, unit_id)."""
-        if not self.scope:
-            return "city", "全市"
-        return ("district", "street", "community")[self.scope.count("/")], self.scope
-
-    @property
     def scope_name(self) -> str:
         return self.scope.replace("/", " · ") if self.scope else "全市"
 
@@ -73,13 +67,11 @@ class Pack:
         return self.units[self.units["composite_rank"].notna()]
 
     def listed(self, name: str) -> pd.DataFrame:
-        """The units in scope on the red (红榜) or black (黑榜) list, best first."""
-        rows = self.units[self.units["list"] == name]
-        return rows.sort_values("composite_rank", ascending=name == RED_LIST, kind="stable")
+        return listed(self.units, name)
 
     @property
     def yellow_cards(self) -> pd.DataFrame:
-        return self.units[self.units["yellow_card"].fillna(False).astype(bool)]
+        return self.units[carded(self.units)]
 
     @property
     def trace(self) -> str:
@@ -88,13 +80,11 @@ class Pack:
         return f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
 
 
-# A unit's place, as scopes are written: its own path above the grid, its community's for a grid.
-_UNIT_PATH = f"CASE WHEN u.level = 'grid' THEN {GRID_PATH} ELSE u.unit_id END"
 _SCOPED_UNITS = f"""
-    SELECT u.* EXCLUDE (run_id), p.composite AS prev_composite, p.grade AS prev_grade, {_UNIT_PATH} AS path
+    SELECT u.* EXCLUDE (run_id), p.composite AS prev_composite, p.grade AS prev_grade, {UNIT_PATH} AS path
     FROM unit_scores u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id
     LEFT JOIN unit_scores p ON p.run_id = u.run_id AND p.level = u.level AND p.unit_id = u.unit_id AND p.period = ?
-    WHERE u.run_id = ? AND u.period = ? AND u.level = ? AND {sql_in(_UNIT_PATH)}"""
+    WHERE u.run_id = ? AND u.period = ? AND u.level = ? AND {sql_in(UNIT_PATH)}"""
 
 # The organisation answerable for a unit: a grid's branch (网格党支部), a community's committee
 # (社区党委, the parent of its grids' branches); streets and districts have none in the
@@ -112,6 +102,17 @@ _RESPONSIBLE = f"""
         FROM branches b JOIN orgs c ON c.org_id = b.parent_org_id AND c.org_type = '社区党委'
         GROUP BY b.community_path)
     SELECT * FROM by_grid UNION ALL SELECT * FROM by_community"""
+
+
+def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The units on the red list (红榜, best first) or the black list (黑榜, worst first)."""
+    rows = units[units["list"] == name]
+    return rows.sort_values("composite_rank", ascending=name == RED_LIST, kind="stable")
+
+
+def carded(units: pd.DataFrame) -> pd.Series:
+    """Which units have a yellow card (黄牌) this quarter."""
+    return units["yellow_card"].fillna(False).astype(bool)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -151,19 +152,13 @@ def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
     return losing.head(how_many)[["code", "name", "value", "lo", "hi", "score", "lost"]].to_dict("records")
 
 
-def _number(x: object) -> float | None:
-    return None if x is None or x != x else float(x)
-
-
 def _rectification(
     con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict]
 ) -> pd.DataFrame:
     """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
     its two weakest indicators by lost points against their goalposts, and who answers for it."""
     lowest = m.config["grades"][-1]["name"]
-    chosen = units[
-        (units["grade"] == lowest) | (units["list"] == BLACK_LIST) | units["yellow_card"].fillna(False).astype(bool)
-    ]
+    chosen = units[(units["grade"] == lowest) | (units["list"] == BLACK_LIST) | carded(units)]
     columns = [
         "unit_id",
         "unit_name",
@@ -188,7 +183,7 @@ def _rectification(
         "、".join(
             r for r, hit in ((lowest, grade == lowest), (BLACK_LIST, band == BLACK_LIST), ("黄牌", bool(card))) if hit
         )
-        for grade, band, card in zip(out["grade"], out["list"], out["yellow_card"].fillna(False), strict=True)
+        for grade, band, card in zip(out["grade"], out["list"], carded(out), strict=True)
     ]
     out["weakest"] = [_weakest(scorecard(m, unit, values.get(unit["unit_id"], {}))) for unit in out.to_dict("records")]
     return (
@@ -204,8 +199,8 @@ def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.
     open — the engine's decomposition (pipelines.engine.explain) given the unit's published
     index scores (`unit`: fortress, vanguard, service) and its indicator values and scores
     (`values`: F1, F1_score, …)."""
-    scores = {i["code"]: _number(values.get(f"{i['code']}_score")) for i in m.indicators()}
-    known = {k: _number(unit.get(k)) for k in ("fortress", "vanguard", "service")}
+    scores = {i["code"]: number(values.get(f"{i['code']}_score")) for i in m.indicators()}
+    known = {k: number(unit.get(k)) for k in ("fortress", "vanguard", "service")}
     parts = {p["code"]: p for p in contributions(m.tree(), scores | known, "composite")}
     index_names = {i["code"]: i[f"name_{lang}"] for i in m.config["indices"]}
     return pd.DataFrame(
@@ -214,7 +209,7 @@ def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.
                 "index": index_names[i["index"]],
                 "code": i["code"],
                 "name": i[f"name_{lang}"],
-                "value": _number(values.get(i["code"])),
+                "value": number(values.get(i["code"])),
                 "lo": float(i["lo"]),
                 "hi": float(i["hi"]),
                 "direction": int(i["direction"]),
@@ -280,7 +275,7 @@ def _geometry(con: duckdb.DuckDBPyConnection, level: str, scope: str) -> list[di
         con,
         "SELECT u.unit_id, u.geometry FROM unit_geometry u "
         "LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id "
-        f"WHERE u.level = ? AND {sql_in(_UNIT_PATH)} ORDER BY u.unit_id",
+        f"WHERE u.level = ? AND {sql_in(UNIT_PATH)} ORDER BY u.unit_id",
         [level, *sql_args(scope)],
     )
     return [
@@ -319,9 +314,7 @@ def build(
         [quarters[at - 1] if at > 0 else None, run_id, period, level, *sql_args(scope)],
     )
     values = _indicator_values(con, run_id, period, level, units)
-    scope_level, scope_id = (
-        ("city", "全市") if not scope else (("district", "street", "community")[scope.count("/")], scope)
-    )
+    scope_level, scope_id = as_unit(scope)
     history = _frame(
         con,
         "SELECT * EXCLUDE (run_id) FROM unit_scores WHERE run_id = ? AND level = ? AND unit_id = ? ORDER BY period",

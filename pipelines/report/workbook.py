@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines.access.cells import inert_value
+from pipelines.numbers import number
 from pipelines.report import labels as L
 from pipelines.report.pack import BLACK_LIST, RED_LIST, Pack
 
@@ -28,18 +29,14 @@ def _int(x: object) -> int | None:
     return None if x is None or x != x else int(x)
 
 
-def _num(x: object) -> float | None:
-    return None if x is None or x != x else float(x)
-
-
 RANKING: list[Column] = [
     ("排名", 7, lambda r: _int(r["composite_rank"]), "int"),
     ("单位编码", 18, lambda r: r["unit_id"], "text"),
     ("单位", 18, lambda r: r["unit_name"], "text"),
-    ("综合指数", 10, lambda r: _num(r["composite"]), "score"),
-    ("堡垒指数", 10, lambda r: _num(r["fortress"]), "score"),
-    ("先锋指数", 10, lambda r: _num(r["vanguard"]), "score"),
-    ("服务指数", 10, lambda r: _num(r["service"]), "score"),
+    ("综合指数", 10, lambda r: number(r["composite"]), "score"),
+    ("堡垒指数", 10, lambda r: number(r["fortress"]), "score"),
+    ("先锋指数", 10, lambda r: number(r["vanguard"]), "score"),
+    ("服务指数", 10, lambda r: number(r["service"]), "score"),
     ("等级", 8, lambda r: r["grade"] if isinstance(r["grade"], str) else "—", "text"),
     ("排名变化", 10, lambda r: _int(r["rank_change"]), "change"),
     ("排名区间", 10, lambda r: L.rank_range(r["rank_q05"], r["rank_q95"]), "text"),
@@ -49,12 +46,14 @@ RANKING: list[Column] = [
 LIST_COLUMNS = [c for c in RANKING if c[0] in ("排名", "单位编码", "单位", "综合指数", "等级", "排名变化")]
 YELLOW_COLUMNS: list[Column] = [
     *LIST_COLUMNS[:3],
-    ("上季综合", 10, lambda r: _num(r["prev_composite"]), "score"),
-    ("本季综合", 10, lambda r: _num(r["composite"]), "score"),
+    ("上季综合", 10, lambda r: number(r["prev_composite"]), "score"),
+    ("本季综合", 10, lambda r: number(r["composite"]), "score"),
     (
         "变化",
         10,
-        lambda r: _num(r["composite"]) - _num(r["prev_composite"]) if _num(r["prev_composite"]) is not None else None,
+        lambda r: (
+            number(r["composite"]) - number(r["prev_composite"]) if number(r["prev_composite"]) is not None else None
+        ),
         "delta",
     ),
     ("上季等级", 8, lambda r: r["prev_grade"] if isinstance(r["prev_grade"], str) else "—", "text"),
@@ -81,7 +80,7 @@ RECTIFICATION: list[Column] = [
     ("序号", 6, lambda r: r["_n"], "int"),
     ("单位", 18, lambda r: r["unit_name"], "text"),
     ("排名", 7, lambda r: _int(r["composite_rank"]), "int"),
-    ("综合指数", 10, lambda r: _num(r["composite"]), "score"),
+    ("综合指数", 10, lambda r: number(r["composite"]), "score"),
     ("等级", 8, lambda r: r["grade"] if isinstance(r["grade"], str) else "—", "text"),
     ("入选原因", 16, lambda r: r["reasons"], "text"),
     ("薄弱指标一", 18, _weak(0, "name"), "text"),
@@ -102,8 +101,8 @@ MEMBERS: list[Column] = [
     ("网格", 16, lambda r: r["grid_name"], "text"),
     ("网格编码", 18, lambda r: r["grid_id"], "text"),
     ("服务次数", 10, lambda r: _int(r["services"]), "int"),
-    ("服务时长（小时）", 14, lambda r: _num(r["hours"]), "score"),
-    ("先锋分", 10, lambda r: _num(r["score"]), "score"),
+    ("服务时长（小时）", 14, lambda r: number(r["hours"]), "score"),
+    ("先锋分", 10, lambda r: number(r["score"]), "score"),
     ("等次", 8, lambda r: r["tier"], "text"),
 ]
 SCORECARD: list[Column] = [
@@ -112,7 +111,7 @@ SCORECARD: list[Column] = [
     ("指标", 16, lambda r: r["name"], "text"),
     ("现值", 10, lambda r: L.indicator_value(r["value"], r["lo"], r["hi"]), "text"),
     ("目标区间", 16, lambda r: L.goalposts(r["lo"], r["hi"], r["direction"]), "text"),
-    ("得分（0–100）", 12, lambda r: _num(r["score"]), "score"),
+    ("得分（0–100）", 12, lambda r: number(r["score"]), "score"),
     ("指数内权重", 11, lambda r: r["weight"], "share"),
     ("贡献（分）", 10, lambda r: r["contribution"], "points"),
     ("失分（可提升）", 13, lambda r: r["lost"], "points"),
