@@ -50,6 +50,16 @@ def _marts(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
 
 
+def _scores(db: Path, columns: str, level: str = "grid", rest: str = "") -> pd.DataFrame:
+    """`columns` of the level's units in the tested quarter of the latest run (`rest`: more
+    conditions, order, limit)."""
+    return _marts(
+        db,
+        f"SELECT {columns} FROM unit_scores WHERE run_id = ? AND period = ? AND level = ? {rest}",
+        [_latest(db), PERIOD, level],
+    )
+
+
 def _latest(db: Path) -> int:
     return int(_marts(db, "SELECT max(run_id) AS r FROM runs")["r"].iloc[0])
 
@@ -94,11 +104,7 @@ def community_pack(published_demo, tmp_path_factory) -> tuple[Path, Path, Path]:
 def test_workbook_sheets_headers_and_formats(community_pack):
     db, xlsx, _ = community_pack
     wb = openpyxl.load_workbook(xlsx)
-    units = _marts(
-        db,
-        "SELECT count(*) AS n FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'grid'",
-        [_latest(db), PERIOD],
-    )["n"].iloc[0]
+    units = _scores(db, "count(*) AS n")["n"].iloc[0]
     fixed = ["封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "先锋党员", "方法说明"]
     assert wb.sheetnames[: len(fixed)] == fixed
     cards = [n for n in wb.sheetnames if n.startswith("卡")]
@@ -120,12 +126,10 @@ def test_workbook_sheets_headers_and_formats(community_pack):
 
 def test_ranking_sheet_equals_the_marts(community_pack):
     db, xlsx, _ = community_pack
-    expected = _marts(
+    expected = _scores(
         db,
-        "SELECT unit_id, composite_rank, composite, fortress, grade, rank_change, list, yellow_card, "
-        "rank_q05, rank_q95 FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'grid' "
-        "ORDER BY composite_rank NULLS LAST, unit_id",
-        [_latest(db), PERIOD],
+        "unit_id, composite_rank, composite, fortress, grade, rank_change, list, yellow_card, rank_q05, rank_q95",
+        rest="ORDER BY composite_rank NULLS LAST, unit_id",
     )
     rows = _rows(openpyxl.load_workbook(xlsx)["排名"])
     assert [r["单位编码"] for r in rows] == expected["unit_id"].tolist()
@@ -145,11 +149,7 @@ def test_ranking_sheet_equals_the_marts(community_pack):
 def test_lists_and_yellow_cards_equal_the_marts(community_pack):
     db, xlsx, _ = community_pack
     wb = openpyxl.load_workbook(xlsx)
-    marts = _marts(
-        db,
-        "SELECT unit_id, list, yellow_card FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'grid'",
-        [_latest(db), PERIOD],
-    )
+    marts = _scores(db, "unit_id, list, yellow_card")
     for sheet in ("红榜", "黑榜"):
         listed = {r["单位编码"] for r in _rows(wb[sheet])}
         assert listed == set(marts.loc[marts["list"] == sheet, "unit_id"])
@@ -259,12 +259,9 @@ def test_scorecards_hold_values_and_contributions_that_add_up(community_pack):
     db, xlsx, _ = community_pack
     wb = openpyxl.load_workbook(xlsx)
     first = wb[next(n for n in wb.sheetnames if n.startswith("卡01"))]
-    top = _marts(
-        db,
-        "SELECT unit_id, unit_name, composite FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'grid' "
-        "ORDER BY composite_rank NULLS LAST, unit_id LIMIT 1",
-        [_latest(db), PERIOD],
-    ).iloc[0]
+    top = _scores(db, "unit_id, unit_name, composite", rest="ORDER BY composite_rank NULLS LAST, unit_id LIMIT 1").iloc[
+        0
+    ]
     assert top["unit_name"] in first.title
     assert top["unit_id"] in first["A1"].value
     header_row = next(r for r in range(1, 12) if first.cell(r, 1).value == "指数")
@@ -334,11 +331,8 @@ def test_deck_has_native_charts_of_the_right_types(community_pack):
         assert any(heading in t for t in texts), heading
     # The ranking chart's data: the 15 best grids by composite, in rank order, one decimal.
     ranking = next(c for i, c in charts if c.chart_type == XL_CHART_TYPE.BAR_CLUSTERED)
-    top = _marts(
-        db,
-        "SELECT unit_name, composite FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'grid' "
-        "AND composite IS NOT NULL ORDER BY composite DESC, unit_id LIMIT 15",
-        [_latest(db), PERIOD],
+    top = _scores(
+        db, "unit_name, composite", rest="AND composite IS NOT NULL ORDER BY composite DESC, unit_id LIMIT 15"
     )
     assert list(ranking.plots[0].categories) == top["unit_name"].tolist()
     assert list(ranking.series[0].values) == [round(v, 1) for v in top["composite"]]
@@ -426,11 +420,7 @@ def test_scope_keeps_the_whole_levels_ranks(published_demo, tmp_path):
 
 def test_every_file_is_audited_with_its_hash(published_demo, tmp_path):
     xlsx, pptx = _report(published_demo, tmp_path, "--level", "community")
-    communities = _marts(
-        published_demo,
-        "SELECT count(*) AS n FROM unit_scores WHERE run_id = ? AND period = ? AND level = 'community'",
-        [_latest(published_demo), PERIOD],
-    )["n"].iloc[0]
+    communities = _scores(published_demo, "count(*) AS n", "community")["n"].iloc[0]
     events = audit.read(None, None, None, ["export"], "report.")
     assert len(events) == 2
     for path in (xlsx, pptx):
