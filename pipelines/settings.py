@@ -1,0 +1,113 @@
+"""Every setting the product reads from its environment, in one place.
+
+No other module reads a `PBI_*` variable (tests/settings/test_settings.py fails when one does,
+or when one is missing from the README's table). Each setting is read when asked for, not at
+import, so a test or a process that changes the environment sees its own value. Relative
+paths are taken from the repository root, never from the working directory, so the CLI, the
+Makefile and the dashboard name the same files wherever they are started from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+    def raw(self) -> str:
+        """The variable's value, or its default where it is unset or empty."""
+        return os.environ.get(self.name) or self.default
+
+    def path(self) -> Path:
+        path = Path(self.raw())
+        return path if path.is_absolute() else ROOT / path
+
+
+DB = Setting("PBI_DB", "data/warehouse/pbi.duckdb", "the published warehouse (results and registers beside it)")
+USERS = Setting("PBI_USERS", "data/users.json", "dashboard users (mode 0600, outside git)")
+AUDIT = Setting("PBI_AUDIT", "data/audit/audit.duckdb", "the hash-chained audit log")
+SECRET_KEY_FILE = Setting(
+    "PBI_SECRET_KEY_FILE", "data/secrets/member-key", "key of the ID-number hash (created on first use; back it up)"
+)
+CONTRACT_EXTRA = Setting(
+    "PBI_CONTRACT_EXTRA", "data/config/contract-extra.toml", "your header aliases and code values"
+)
+RAW = Setting("PBI_RAW", "data/raw", "the raw exports folder the 原始文件 page lists")
+LOAD_MEMORY = Setting("PBI_LOAD_MEMORY", "1500MB", "DuckDB memory limit during a load (it spills beyond)")
+LOAD_PROFILE = Setting("PBI_LOAD_PROFILE", "", "`1`: the loader prints the time of every step")
+LOAD_EXPLAIN = Setting(
+    "PBI_LOAD_EXPLAIN", "", "`FILE.sql:KIND`: the loader writes that statement's query profile to the temp folder"
+)
+SESSION_MINUTES = Setting("PBI_SESSION_MINUTES", "30", "minutes of inactivity after which a dashboard session ends")
+BIGSCREEN_HOURS = Setting(
+    "PBI_BIGSCREEN_HOURS", "8", "hours after sign-in that a big screen keeps itself signed in while it turns"
+)
+
+ALL: tuple[Setting, ...] = (
+    DB,
+    USERS,
+    AUDIT,
+    SECRET_KEY_FILE,
+    CONTRACT_EXTRA,
+    RAW,
+    LOAD_MEMORY,
+    LOAD_PROFILE,
+    LOAD_EXPLAIN,
+    SESSION_MINUTES,
+    BIGSCREEN_HOURS,
+)
+
+
+def db_path() -> Path:
+    """The published warehouse: PBI_DB, else data/warehouse/pbi.duckdb under the repository."""
+    return DB.path()
+
+
+def users_path() -> Path:
+    return USERS.path()
+
+
+def audit_path() -> Path:
+    return AUDIT.path()
+
+
+def secret_key_path() -> Path:
+    return SECRET_KEY_FILE.path()
+
+
+def contract_extra_path() -> Path:
+    return CONTRACT_EXTRA.path()
+
+
+def raw_dir() -> Path:
+    return RAW.path()
+
+
+def load_memory() -> str:
+    return LOAD_MEMORY.raw()
+
+
+def load_profile() -> bool:
+    return LOAD_PROFILE.raw() not in ("", "0")
+
+
+def load_explain() -> str:
+    """`FILE.sql:KIND` to profile, or "" (nothing)."""
+    return LOAD_EXPLAIN.raw()
+
+
+def session_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=float(SESSION_MINUTES.raw()))
+
+
+def bigscreen_limit() -> dt.timedelta:
+    return dt.timedelta(hours=float(BIGSCREEN_HOURS.raw()))
