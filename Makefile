@@ -7,9 +7,14 @@ DEMO_SEED ?= 42
 PORT ?= 8501
 SCALE ?= city
 RAW ?= $(DEMO_DIR)
-DB ?= data/warehouse/pbi.duckdb
+# The published database has one default, in pipelines/settings.py (PBI_DB, else a file under the repository),
+# which the command line and the dashboard both use. `make load DB=FILE` hands FILE to every command as PBI_DB,
+# so the targets below never name the database themselves.
+ifdef DB
+export PBI_DB := $(DB)
+endif
 
-.PHONY: run load compute test lint format bench bench-synth demo install dev clean
+.PHONY: run load compute test test-fast lint format bench bench-synth demo install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required"; exit 1; }
@@ -33,26 +38,31 @@ demo: install
 		$(BIN)/python -m pipelines synth --scale small --seed $(DEMO_SEED) --out $(DEMO_DIR); \
 	else echo "demo data present in $(DEMO_DIR)"; fi
 
-# Load RAW (the demo data by default) into the published database DB, then compute the indices.
+# Load RAW (the demo data by default) into the published database, then compute the indices.
 load: demo
-	$(BIN)/python -m pipelines load $(RAW) --db $(DB)
-	$(BIN)/python -m pipelines compute --db $(DB)
+	$(BIN)/python -m pipelines load $(RAW)
+	$(BIN)/python -m pipelines compute
 
 compute: install
-	$(BIN)/python -m pipelines compute --db $(DB)
+	$(BIN)/python -m pipelines compute
 
 # Venv, install, demo data, load and compute (if nothing is published yet), demo users, dashboard.
 run: demo
-	@if [ ! -f $(DB) ]; then $(MAKE) --no-print-directory load; \
-	elif [ ! -f $(basename $(DB)).scores.duckdb ]; then $(MAKE) --no-print-directory compute; \
-	else echo "published database present: $(DB) (make load to reload, make compute to recompute)"; fi
+	@db="$$($(BIN)/python -c 'from pipelines import settings; print(settings.db_path())')"; \
+	if [ ! -f "$$db" ]; then $(MAKE) --no-print-directory load; \
+	elif [ ! -f "$${db%.*}.scores.duckdb" ]; then $(MAKE) --no-print-directory compute; \
+	else echo "published database present: $$db (make load to reload, make compute to recompute)"; fi
 	@# Demo mode (the demo data): demo users of every role, created once, credentials printed.
-	@if [ "$(RAW)" = "$(DEMO_DIR)" ]; then $(BIN)/python -m pipelines users demo --db $(DB); \
+	@if [ "$(RAW)" = "$(DEMO_DIR)" ]; then $(BIN)/python -m pipelines users demo; \
 	else $(BIN)/python -m pipelines users list; fi
-	PBI_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: dev
 	$(BIN)/python -m pytest
+
+# The fast tier: every test that needs no generated city (marker `city`, set in tests/conftest.py) and no large scale.
+test-fast: dev
+	$(BIN)/python -m pytest -m "not city and not slow"
 
 lint: dev
 	$(BIN)/ruff check .
@@ -64,11 +74,12 @@ format: dev
 
 # Benchmarks at SCALE (city by default; SCALE=province on demand), written to docs/benchmarks.md:
 # the loader against a raw DuckDB baseline (data generated once, cached in data/bench/), and generation.
+# The code is in bench/, outside the product; its tools (psutil, Playwright) are in requirements-dev.txt.
 bench: dev
-	$(BIN)/python -m pipelines bench --scale $(SCALE)
+	$(BIN)/python -m bench --scale $(SCALE)
 
 bench-synth: dev
-	$(BIN)/python -m pipelines bench --what synth --scale $(SCALE)
+	$(BIN)/python -m bench --what synth --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -17,9 +17,9 @@ import streamlit as st
 
 from dashboard.i18n import t
 from pipelines.access.scope import as_unit
+from pipelines.vocabulary import LEVELS
+from pipelines.vocabulary import SCORES as INDICES  # the index picker offers the composite too
 
-LEVELS = ("grid", "community", "street", "district", "city")
-INDICES = ("composite", "fortress", "vanguard", "service")
 SCOPE_PARTS = ("district", "street", "community")
 ALL = ""  # the option "all" of scope parts and grid type
 

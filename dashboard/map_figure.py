@@ -18,8 +18,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.formatting import score
+from pipelines.vocabulary import SCORES
 
-SCORES = ("composite", "fortress", "vanguard", "service")
 # Sequential, light to dark red: in these meetings red is the colour of the top list (红榜).
 SCALE = "YlOrRd"
 NOT_SCORED = "#d0d0d0"

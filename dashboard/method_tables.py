@@ -1,34 +1,34 @@
 """The methodology of a run as the users read it: tables and sentences in the current language,
-built from the parsed configuration (`Methodology.config`) of the run that made the numbers."""
+built from the parsed methodology (`pipelines.engine.methodology.Methodology`) of the run that
+made the numbers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 import pandas as pd
 
 from dashboard.formatting import rank_change
 from dashboard.i18n import language, t
+from pipelines.engine.methodology import NUMERIC_PARAMETERS, Methodology
 
-# Parameters the methodology names (pipelines/config/methodology-v1.toml); a run's file may
-# hold others, which are shown under their own key.
-KNOWN_PARAMETERS = (
-    "on_time_hours",
-    "member_rating_prior_mean",
-    "member_rating_prior_weight",
-    "satisfaction_prior_mean",
-    "satisfaction_prior_weight",
-)
+# Parameters the engine reads have a label (method.param.*); a run's file may hold others,
+# which are shown under their own key.
+KNOWN_PARAMETERS = NUMERIC_PARAMETERS
 
 
-def name(item: Mapping, lang: str | None = None) -> str:
+class _Named(Protocol):
+    def name(self, lang: str = "zh") -> str: ...
+
+
+def name(item: _Named, lang: str | None = None) -> str:
     """An item's name in the current language (Chinese where no English is given)."""
-    lang = lang or language()
-    return str(item.get(f"name_{lang}") or item.get("name_zh") or item.get("name") or item.get("code", ""))
+    return item.name(lang or language())
 
 
-def index_names(config: Mapping) -> dict[str, str]:
-    return {i["code"]: name(i) for i in config["indices"]}
+def index_names(m: Methodology) -> dict[str, str]:
+    return m.index_names(language())
 
 
 def _share(x: float | None) -> str:
@@ -39,31 +39,31 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def indicators(config: Mapping, shares: Mapping[str, float | None]) -> pd.DataFrame:
+def indicators(m: Methodology, shares: Mapping[str, float | None]) -> pd.DataFrame:
     """Code, name, index, direction, normalisation with its goalposts, weight, its share of the
     index, missing-data rule."""
-    indices = index_names(config)
-    rows = config["indicators"]
+    indices = index_names(m)
+    rows = m.indicators
     return pd.DataFrame(
         {
-            t("method.code"): [i["code"] for i in rows],
+            t("method.code"): [i.code for i in rows],
             t("method.indicator"): [name(i) for i in rows],
-            t("method.index"): [indices[i["index"]] for i in rows],
+            t("method.index"): [indices[i.index] for i in rows],
             t("method.direction"): [
-                t("method.direction.up" if i["direction"] == 1 else "method.direction.down") for i in rows
+                t("method.direction.up" if i.direction == 1 else "method.direction.down") for i in rows
             ],
-            t("method.normalise"): [t("method.goalposts", lo=_number(i["lo"]), hi=_number(i["hi"])) for i in rows],
-            t("method.weight"): [float(i["weight"]) for i in rows],
-            t("method.share"): [_share(shares.get(i["code"])) for i in rows],
-            t("method.missing"): [t(f"method.missing.{i.get('missing', 'skip')}") for i in rows],
+            t("method.normalise"): [t("method.goalposts", lo=_number(i.lo), hi=_number(i.hi)) for i in rows],
+            t("method.weight"): [float(i.weight) for i in rows],
+            t("method.share"): [_share(shares.get(i.code)) for i in rows],
+            t("method.missing"): [t(f"method.missing.{i.missing}") for i in rows],
         }
     )
 
 
-def composite(config: Mapping, weights: Mapping[str, float], shares: Mapping[str, float | None]) -> pd.DataFrame:
+def composite(m: Methodology, weights: Mapping[str, float], shares: Mapping[str, float | None]) -> pd.DataFrame:
     """The indices in the composite with their weight and share."""
-    indices = index_names(config)
-    codes = list(config["composite"]["indices"])
+    indices = index_names(m)
+    codes = list(m.composite.indices)
     return pd.DataFrame(
         {
             t("method.index"): [indices[c] for c in codes],
@@ -73,50 +73,50 @@ def composite(config: Mapping, weights: Mapping[str, float], shares: Mapping[str
     )
 
 
-def grades(config: Mapping) -> pd.DataFrame:
+def grades(m: Methodology) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            t("method.grade"): [g["name"] for g in config["grades"]],
-            t("method.grade_min"): [f"≥ {_number(g['min'])}" for g in config["grades"]],
+            t("method.grade"): [g.name for g in m.grades],
+            t("method.grade_min"): [f"≥ {_number(g.min)}" for g in m.grades],
         }
     )
 
 
-def member_components(config: Mapping) -> pd.DataFrame:
-    rows = config["member_components"]
-    total = sum(float(c["weight"]) for c in rows)
+def member_components(m: Methodology) -> pd.DataFrame:
+    rows = m.member_components
+    total = sum(float(c.weight) for c in rows)
     return pd.DataFrame(
         {
-            t("method.code"): [c["code"] for c in rows],
+            t("method.code"): [c.code for c in rows],
             t("method.component"): [name(c) for c in rows],
             t("method.normalise"): [
-                t("method.goalposts", lo="0", hi=_number(c["full_at"]))
-                if "full_at" in c
-                else t("method.goalposts", lo=_number(c["lo"]), hi=_number(c["hi"]))
+                t("method.goalposts", lo="0", hi=_number(c.full_at))
+                if c.full_at is not None
+                else t("method.goalposts", lo=_number(c.lo), hi=_number(c.hi))
                 for c in rows
             ],
-            t("method.weight"): [float(c["weight"]) for c in rows],
-            t("method.share"): [_share(float(c["weight"]) / total if total else None) for c in rows],
-            t("method.missing"): [t(f"method.missing.{c.get('missing', 'skip')}") for c in rows],
+            t("method.weight"): [float(c.weight) for c in rows],
+            t("method.share"): [_share(float(c.weight) / total if total else None) for c in rows],
+            t("method.missing"): [t(f"method.missing.{c.missing}") for c in rows],
         }
     )
 
 
-def member_tiers(config: Mapping) -> pd.DataFrame:
+def member_tiers(m: Methodology) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            t("method.tier"): [x["name"] for x in config["member_tiers"]],
-            t("method.tier_min"): [f"≥ {_number(x['min'])}" for x in config["member_tiers"]],
+            t("method.tier"): [x.name for x in m.member_tiers],
+            t("method.tier_min"): [f"≥ {_number(x.min)}" for x in m.member_tiers],
         }
     )
 
 
-def parameters(config: Mapping) -> pd.DataFrame:
+def parameters(m: Methodology) -> pd.DataFrame:
     """Every parameter of [parameters], named where the methodology names it."""
     labels, values = [], []
-    for key, value in config["parameters"].items():
+    for key, value in m.parameters.entries:
         if key == "required_meetings":
-            for meeting, n in value.items():
+            for meeting, n in value:
                 labels.append(t("method.param.required_meetings", meeting=meeting))
                 values.append(_number(n))
         else:
@@ -125,35 +125,35 @@ def parameters(config: Mapping) -> pd.DataFrame:
     return pd.DataFrame({t("method.parameter"): labels, t("method.value"): values})
 
 
-def rules(config: Mapping) -> dict[str, str]:
+def rules(m: Methodology) -> dict[str, str]:
     """The scoring, composite, cap, list, yellow-card and rank-interval rules as sentences."""
-    lists, yellow, ri = config["lists"], config["yellow_card"], config["rank_intervals"]
-    quantiles = [float(q) for q in ri["quantiles"]]
+    lists, yellow, ri = m.lists, m.yellow_card, m.rank_intervals
+    quantiles = [float(q) for q in ri.quantiles]
     return {
         "scoring": t(
             "method.rule.scoring",
-            scale=_number(config["scoring"]["scale"]),
-            share=f"{float(config['scoring']['min_weight_share']):.0%}",
+            scale=_number(m.scoring.scale),
+            share=f"{float(m.scoring.min_weight_share):.0%}",
         ),
         "composite": t("method.rule.composite"),
         "cap": t(
             "method.rule.cap",
-            below=_number(config["cap_rule"]["satisfaction_below"]),
-            grade=config["cap_rule"]["max_grade"],
+            below=_number(m.cap_rule.satisfaction_below),
+            grade=m.cap_rule.max_grade,
         ),
         "lists": t(
             "method.rule.lists",
-            red=f"{float(lists['red_share']):.0%}",
-            black=f"{float(lists['black_share']):.0%}",
-            n=lists["min_ranked_units"],
+            red=f"{float(lists.red_share):.0%}",
+            black=f"{float(lists.black_share):.0%}",
+            n=lists.min_ranked_units,
         ),
-        "yellow": t("method.rule.yellow", drop=_number(yellow["composite_drop"]), grade=yellow["repeat_grade"]),
+        "yellow": t("method.rule.yellow", drop=_number(yellow.composite_drop), grade=yellow.repeat_grade),
         "intervals": t(
             "method.rule.intervals",
-            lo=_number(ri["weight_factor_min"]),
-            hi=_number(ri["weight_factor_max"]),
-            n=ri["replications"],
-            seed=ri["seed"],
+            lo=_number(ri.weight_factor_min),
+            hi=_number(ri.weight_factor_max),
+            n=ri.replications,
+            seed=ri.seed,
             q_lo=f"{quantiles[0]:.0%}",
             q_hi=f"{quantiles[-1]:.0%}",
         ),

@@ -14,6 +14,7 @@ from dashboard.i18n import language, t
 from pipelines.access.cells import inert
 from pipelines.engine.methodology import Methodology
 from pipelines.report.pack import scorecard
+from pipelines.vocabulary import SCORES
 
 
 def rankings(units: pd.DataFrame, peer: bool, index: str = "composite") -> pd.DataFrame:
@@ -28,10 +29,7 @@ def rankings(units: pd.DataFrame, peer: bool, index: str = "composite") -> pd.Da
             t("rankings.rank"): rank.astype(int).to_numpy(),
             t("rankings.unit"): ranked["unit_name"].to_numpy(),
             t("rankings.code"): ranked["unit_id"].to_numpy(),
-            t("score.composite"): ranked["composite"].to_numpy(),
-            t("score.fortress"): ranked["fortress"].to_numpy(),
-            t("score.vanguard"): ranked["vanguard"].to_numpy(),
-            t("score.service"): ranked["service"].to_numpy(),
+            **{t(f"score.{k}"): ranked[k].to_numpy() for k in SCORES},
             t("rankings.grade"): ranked["grade"].to_numpy(),
             t("rankings.change"): [rank_change(v) for v in ranked["rank_change"]],
             t("rankings.interval"): [

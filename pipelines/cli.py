@@ -7,11 +7,12 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from pipelines import settings
+from pipelines.vocabulary import LEVELS
+
 # The scales of pipelines/synth/scales.py (tests/test_cli.py keeps them equal); named here so
 # that starting a command does not import the generator.
 SCALE_NAMES = ("small", "city", "province")
-
-DEFAULT_DB = Path("data/warehouse/pbi.duckdb")
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -21,12 +22,6 @@ def _synth(args: argparse.Namespace) -> int:
         raise SystemExit("--dirty-rate must be between 0 and 0.05")
     generate(args.scale, args.seed, Path(args.out), args.dirty_rate)
     return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from pipelines import bench
-
-    return bench.main(args.scale, args.seed, args.what)
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -66,58 +61,32 @@ def _compute(args: argparse.Namespace) -> int:
     return 0
 
 
-SCORE_COLUMNS = (
-    "period, level, unit_id, unit_name, fortress, vanguard, service, composite, grade, fortress_rank, "
-    "vanguard_rank, service_rank, composite_rank, rank_change, list, yellow_card, rank_q05, rank_q95"
-)
-
-
 def _export(args: argparse.Namespace) -> int:
     """Scores, member scores or quarantined rows as CSV (BOM: opens cleanly in Excel), within
     --scope; every export is written to the audit log (who, what, scope, rows, file hash)."""
     from pipelines.access import audit
     from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
-    from pipelines.access.scope import GRID_PATH, UNIT_PATH, sql_args, sql_in
     from pipelines.engine.scores_db import connect_read, scores_path
-    from pipelines.load.batch import quarantine_frame
     from pipelines.report.cli import checked_scope
+    from pipelines.serve import exports, runs
 
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
     scope = checked_scope(Path(args.db), args.scope)
-    if args.what in ("scores", "members"):
-        if not scores_path(Path(args.db)).exists():
-            raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
-        if args.run is not None:
-            where, params = ["run_id = ?"], [args.run]
+    if args.what in ("scores", "members") and not scores_path(Path(args.db)).exists():
+        raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
+    with connect_read(Path(args.db)) as con:
+        if args.what == "quarantine":
+            frame = exports.quarantine(con, scope)
         else:
-            where, params = ["run_id = (SELECT max(run_id) FROM runs)"], []
-        if args.period:
-            where.append("period = ?")
-            params.append(args.period)
-        if args.what == "scores" and args.level:
-            where.append("level = ?")
-            params.append(args.level)
-        where.append(sql_in(UNIT_PATH if args.what == "scores" else GRID_PATH))
-        params.extend(sql_args(scope))
-        columns = SCORE_COLUMNS if args.what == "scores" else "period, member_key, grid_id, score, tier"
-        table = (
-            "unit_scores u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id"
-            if args.what == "scores"
-            else "member_scores_v JOIN member_registry USING (member_no) JOIN grids g USING (grid_id)"
-        )
-        order = "period, level, composite_rank NULLS LAST, unit_id" if args.what == "scores" else "period, member_key"
-        with connect_read(Path(args.db)) as con:
-            if args.run is not None and not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [args.run]).fetchall():
+            run = runs.resolve(con, args.run, args.period)
+            if args.run is not None and run is None:
                 raise SystemExit(f"run {args.run}: 没有这次计算 (no such run)")
-            frame = con.execute(
-                f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}", params
-            ).df()
-        if args.what == "scores":
-            frame["list"] = frame["list"].fillna("")
-    else:
-        frame = quarantine_frame(Path(args.db), scope)
+            if args.what == "scores":
+                frame = exports.scores(con, run, scope, args.period, args.level)
+            else:
+                frame = exports.members(con, run, scope, args.period)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     inert(frame).to_csv(args.out, index=False, encoding="utf-8-sig")  # no text a spreadsheet would run
     digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
@@ -137,6 +106,9 @@ def _export(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="党建指数看板 data pipelines")
     sub = parser.add_subparsers(dest="command", required=True)
+    # Every --db defaults to the one published warehouse of pipelines/settings.py (PBI_DB, else
+    # data/warehouse/pbi.duckdb under the repository), the dashboard's, whatever the working directory.
+    default_db = settings.db_path()
     synth = sub.add_parser("synth", help="write a synthetic city's raw exports (2024Q1–2025Q4)")
     synth.add_argument("--scale", choices=SCALE_NAMES, default="small")
     synth.add_argument("--seed", type=int, default=42)
@@ -149,46 +121,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.set_defaults(func=_synth)
 
-    bench = sub.add_parser("bench", help="benchmark the loader (or generation); write docs/benchmarks.md")
-    bench.add_argument("--scale", choices=SCALE_NAMES, default="city")
-    bench.add_argument("--seed", type=int, default=1)
-    bench.add_argument(
-        "--what",
-        choices=["load", "synth"],
-        default="load",
-        help="load: loader vs raw DuckDB baseline (default); synth: generation",
-    )
-    bench.set_defaults(func=_bench)
     load = sub.add_parser("load", help="load exports (files or folders) into the warehouse as one batch")
     load.add_argument("paths", nargs="+", help="files or folders (folders are read recursively)")
-    load.add_argument("--db", default=str(DEFAULT_DB), help=f"database to publish (default {DEFAULT_DB})")
+    load.add_argument("--db", default=str(default_db), help=f"database to publish (default {default_db})")
     load.add_argument("--kind", help="force the kind of every file (grids, geometry, orgs, members, ...)")
     load.add_argument("--as-of", help="snapshot date for rosters without a 数据日期 column (YYYY-MM-DD)")
     load.add_argument("--strict", action="store_true", help="fail (and publish nothing) if any row is quarantined")
     load.set_defaults(func=_load)
 
     compute = sub.add_parser("compute", help="compute indices for all periods and levels (a new run)")
-    compute.add_argument("--db", default=str(DEFAULT_DB))
+    compute.add_argument("--db", default=str(default_db))
     compute.add_argument("--config", help="methodology file (default: pipelines/config/methodology-v1.toml)")
     compute.set_defaults(func=_compute)
 
     export = sub.add_parser("export", help="export tables as CSV")
     export.add_argument("what", choices=["quarantine", "scores", "members"])
-    export.add_argument("--level", choices=["grid", "community", "street", "district", "city"])
+    export.add_argument("--level", choices=LEVELS)
     export.add_argument("--period", help="e.g. 2025Q4")
     export.add_argument("--run", type=int, help="a past computation (run id; default: the latest), as it was published")
     export.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
-    export.add_argument("--db", default=str(DEFAULT_DB))
+    export.add_argument("--db", default=str(default_db))
     export.add_argument("--out", required=True)
     export.set_defaults(func=_export)
 
     from pipelines.report.cli import register as register_report
 
-    register_report(sub, DEFAULT_DB)
+    register_report(sub, default_db)
 
     from pipelines.access.cli import register
 
-    register(sub, DEFAULT_DB)
+    register(sub, default_db)
     return parser
 
 

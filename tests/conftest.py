@@ -8,6 +8,28 @@ import pytest
 
 from pipelines.synth import SUMMARY, generate
 
+# The fixtures that generate a city (and load and compute it): a test using any of them, directly
+# or through another fixture, is in the `city` tier, which `make test-fast` leaves out.
+CITY_FIXTURES = frozenset(
+    {
+        "small_clean",
+        "small_dirty",
+        "small_default",
+        "published_demo",
+        "demo_users",
+        "two_districts",
+        "two_districts_users",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `city` every test that needs a generated city. `item.fixturenames` is the closure of
+    the fixtures a test requests, so a module fixture built on `small_default` counts too."""
+    for item in items:
+        if CITY_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.city)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def member_key_secret(tmp_path_factory) -> Path:

@@ -1,27 +1,41 @@
-"""Signing in for dashboard tests: demo users with known passwords, and AppTest sessions."""
+"""Signing in for dashboard tests: demo users with known passwords, AppTest sessions, and
+a clock the test moves (dashboard/clock.py) instead of sleeping."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from pipelines.access import audit
+from dashboard import clock
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PASSWORDS = {name: f"{name}-Passw0rd-demo" for name in ("admin", "city", "district", "street", "community")}
 
 
 def signed_in(at: AppTest, name: str = "city") -> AppTest:
-    """The app with `name` signed in (a session as the sign-in form leaves it; the form itself
-    is tested in test_access_dashboard)."""
-    from dashboard.auth import Session
+    """The app with `name` signed in (a server-side session, its id in the tab's state, as the
+    sign-in form leaves it; the form itself is tested in test_access_dashboard)."""
+    from dashboard import sessions
     from pipelines.access import users
 
     if name in ("admin", "city") and name not in users.load():  # a test with no demo city still has them
         users.add(name, "市级", "", PASSWORDS[name], pii=name == "admin", admin=name == "admin")
-    at.session_state["pbi_session"] = Session(name, "password", audit.now(), audit.now())
+    at.session_state["pbi_session"] = sessions.start(name, "password").id
     return at
+
+
+class Clock:
+    """The dashboard's clock, stopped at `at` (default: now) until the test moves it on."""
+
+    def __init__(self, monkeypatch, at: dt.datetime | None = None) -> None:
+        self.at = at or dt.datetime.now(dt.UTC)
+        monkeypatch.setattr(clock, "now", lambda: self.at)
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.at += dt.timedelta(**delta)
+        return self.at
 
 
 def app(monkeypatch, db: Path, page: str | None = None, user: str | None = "city", **params: str) -> AppTest:

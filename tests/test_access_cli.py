@@ -179,6 +179,7 @@ def test_unit_shapes_per_role():
 # --- passwd, unlock, remove ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # nine CLI processes
 def test_passwd_unlock_remove_are_audited(own_users):
     assert _cli("users", "add", "wang", "--role", "市级", "--password-stdin", stdin="old-password-1\n").returncode == 0
     before = users.load()["wang"].password_hash
@@ -406,6 +407,7 @@ for i in range(50):
 """
 
 
+@pytest.mark.slow  # two processes racing
 def test_two_processes_appending_at_once_keep_one_chain():
     start = time.time() + 1.5
     procs = [

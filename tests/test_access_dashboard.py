@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
+from dashboard import auth, sessions
 from pipelines.access import audit, users
 from pipelines.engine.scores_db import connect_read
-from tests.signin import APP, PASSWORDS, app, capture_downloads
+from tests.signin import APP, PASSWORDS, Clock, app, capture_downloads
 
 HOME = "上城区"  # the first district: the demo users' units are in it
 SCOPES = {"district": "上城区", "street": "上城区/东湖街道", "community": "上城区/东湖街道/湖湾社区", "city": ""}
@@ -126,21 +126,27 @@ def test_five_failures_lock_the_name_for_five_minutes(monkeypatch, two_districts
 
 
 def test_an_idle_session_expires(monkeypatch, two_districts):
+    clock = Clock(monkeypatch)
     at = app(monkeypatch, two_districts, user="district")
     assert at.title[0].value.startswith("总览")
-    session = at.session_state["pbi_session"]
-    session.last_seen -= dt.timedelta(minutes=31)
+    sid = at.session_state["pbi_session"]
+    clock.advance(minutes=29)
+    at.run()  # a click within the timeout: still signed in, and the idle clock starts again
+    assert at.title[0].value.startswith("总览")
+    clock.advance(minutes=30, seconds=1)
     at.run()
     assert at.subheader[0].value == "登录" and "30 分钟未操作" in at.info[0].value
     assert list(_events("session_expired")["subject"]) == ["district"]
+    assert sessions.get(sid) is None  # ended on the server: its cookie leads nowhere now
     at.run()  # the page does not come back by itself
     assert at.subheader[0].value == "登录" and not at.dataframe
 
 
 def test_timeout_is_configurable(monkeypatch, two_districts):
     monkeypatch.setenv("PBI_SESSION_MINUTES", "5")
+    clock = Clock(monkeypatch)
     at = app(monkeypatch, two_districts, user="district")
-    at.session_state["pbi_session"].last_seen -= dt.timedelta(minutes=6)
+    clock.advance(minutes=6)
     at.run()
     assert "5 分钟未操作" in at.info[0].value
 
@@ -151,21 +157,26 @@ def test_a_new_password_or_removal_ends_open_sessions(monkeypatch, two_districts
     monkeypatch.setenv("PBI_USERS", str(path))
     at = app(monkeypatch, two_districts, user="street")
     assert at.title[0].value.startswith("总览")
+    ended = [at.session_state["pbi_session"]]
     users.set_password("street", "a-brand-new-password")
     at.run()
     assert at.subheader[0].value == "登录" and "重新登录" in at.info[0].value
     at = app(monkeypatch, two_districts, user="community")
+    ended.append(at.session_state["pbi_session"])
     users.remove("community")
     at.run()
     assert at.subheader[0].value == "登录"
     assert set(_events("session_ended")["subject"]) == {"street", "community"}
+    assert [sessions.get(sid) for sid in ended] == [None, None]  # ended on the server, not only in the tab
 
 
 def test_sign_out(monkeypatch, two_districts):
     at = app(monkeypatch, two_districts, user="district")
+    sid = at.session_state["pbi_session"]
     at.sidebar.button(key="logout").click().run()
     assert at.subheader[0].value == "登录" and "pbi_session" not in at.session_state
     assert list(_events("logout")["subject"]) == ["district"]
+    assert sessions.get(sid) is None
 
 
 def test_the_session_cannot_be_forged_from_session_state(monkeypatch, two_districts):

@@ -1,6 +1,7 @@
 """The dashboard in a real browser: Debian's headless Chromium (never a downloaded one) driven
 by pytest-playwright against `streamlit run` on a free local port, over a published demo city.
-Every test signs in through the real sign-in form first (a page load is a new session).
+Every test signs in through the real sign-in form first (with the browser's cookies cleared:
+a signed-in browser stays signed in across page loads, tests/browser/test_session_cookie.py).
 Asserts no exception box, no console error and no request to any host but this machine."""
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
+from bench.pages import MAP_DRAWN
 from pipelines.access import demo
-from pipelines.bench_pages import MAP_DRAWN
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.load.batch import load
@@ -67,7 +68,7 @@ def serve(db: Path, users: Path, audit: Path, **env: str) -> Iterator[str]:
     command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine starts it slowly
     while True:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
@@ -124,16 +125,30 @@ def _settled(page, text: str) -> None:
 SIGNED_IN = "当前用户："  # the sidebar's line naming the signed-in user
 
 
-def fill_sign_in(page, name: str, password: str | None = None) -> None:
-    """Type a name and password into the sign-in form (shown in place of any page) and submit."""
+def fill_sign_in(page, name: str, password: str | None = None, accepted: bool | None = None) -> None:
+    """Type a name and password into the sign-in form (shown in place of any page) and submit.
+    An accepted sign-in (the right password, unless told otherwise) sends the browser through
+    the cookie's endpoint and back: this returns once that page has loaded."""
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(PASSWORDS[name] if password is None else password)
-    page.get_by_role("button", name="登录").click()
+    button = page.get_by_role("button", name="登录")
+    if not (accepted if accepted is not None else password is None):
+        button.click()
+        return
+    with page.expect_navigation(wait_until="load"):
+        button.click()
+    deadline = time.monotonic() + 60  # a state, not a duration: until the cookie is there
+    while not any(c["name"] == "pbi_session" for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "no session cookie after signing in"
+        page.wait_for_timeout(100)
+    page.wait_for_load_state("load")
 
 
 def sign_in(page, url: str, name: str = "city", marker: str | None = None) -> None:
-    """Open `url` (a new session: nobody signed in), sign in as `name` through the form, and
-    wait until the page asked for has run to the end (showing `marker`, if given)."""
+    """Open `url` in a browser signed in nowhere (its cookies cleared), sign in as `name`
+    through the form, and wait until the page asked for has run to the end (showing `marker`,
+    if given)."""
+    page.context.clear_cookies()
     page.goto(url)
     fill_sign_in(page, name)
     _settled(page, f"{SIGNED_IN}{name}（")
@@ -248,8 +263,7 @@ def test_a_load_published_while_open_shows_after_refresh(server, watched, small_
     db = server_db(server)
     load([small_default], db)
     compute(db, load_methodology())
-    page.reload()  # a new session: signed in again
-    fill_sign_in(page, "city")
+    page.reload()  # a new Streamlit session, still signed in (the cookie)
     _settled(page, "计算批次 2，")
     sign_in(page, f"{server}/quality", "city", "加载台账")  # the ledger, now with the second batch, draws without error
     page.locator("[data-testid='stDataFrame']").first.wait_for()

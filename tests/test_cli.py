@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -10,6 +12,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines", *args], cwd=ROOT, capture_output=True, text=True)
 
 
+@pytest.mark.city  # generates a small city itself
 def test_synth_command_writes_a_city(tmp_path):
     out = tmp_path / "demo"
     result = _run("synth", "--scale", "small", "--seed", "5", "--out", str(out), "--dirty-rate", "0")
@@ -27,6 +30,7 @@ def test_synth_rejects_bad_arguments(tmp_path):
     assert not (tmp_path / "_generator").exists()
 
 
+@pytest.mark.city  # generates a small city itself
 def test_rerun_replaces_previous_output(tmp_path):
     out = tmp_path / "demo"
     assert _run("synth", "--seed", "1", "--out", str(out)).returncode == 0
@@ -41,3 +45,40 @@ def test_scale_names_match_the_generator():
     from pipelines.synth.scales import SCALES
 
     assert set(SCALE_NAMES) == set(SCALES)
+
+
+def test_bench_is_not_a_pipelines_command():
+    """The benchmark left the product: `python -m bench`, not `python -m pipelines bench`."""
+    result = _run("bench", "--help")
+    assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+def test_bench_runs_as_its_own_package():
+    result = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "--scale" in result.stdout and "--what" in result.stdout
+    from bench.__main__ import build_parser
+    from pipelines.cli import SCALE_NAMES
+
+    parser = build_parser()
+    args = parser.parse_args([])
+    assert (args.scale, args.seed, args.what) == ("city", 1, "load")  # `make bench`'s defaults, as before
+    assert parser.parse_args(["--what", "synth", "--scale", "small"]).what == "synth"
+    assert next(a.choices for a in parser._actions if a.dest == "scale") == SCALE_NAMES
+
+
+def test_bench_modules_import_and_name_modules_that_exist():
+    """Every `-m MODULE` the benchmark starts as a child process (baseline, one page) exists."""
+    import importlib.util
+    import re
+
+    import bench.baseline
+    import bench.pages
+    import bench.run
+
+    assert callable(bench.run.main) and callable(bench.pages.bench_pages) and callable(bench.baseline.main)
+    started = {
+        m for f in (ROOT / "bench").glob("*.py") for m in re.findall(r'"-m", "([\w.]+)"', f.read_text(encoding="utf-8"))
+    }
+    assert {"bench.baseline", "bench.pages", "pipelines"} <= started
+    assert all(importlib.util.find_spec(m) for m in started), started

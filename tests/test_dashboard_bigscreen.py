@@ -15,10 +15,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth
-from pipelines.access import audit
+from dashboard import auth, sessions
 from pipelines.engine.scores_db import connect_read
-from tests.signin import app
+from tests.signin import Clock, app
 
 PANELS = ("ranking", "map", "trends", "lists")
 INJECTIONS = ("' OR 1=1 --", "%", ";DROP TABLE grids", "<script>alert(1)</script>")
@@ -161,12 +160,16 @@ def test_english(monkeypatch, published_demo):
 
 
 def test_panels_turn_in_order_once_the_interval_has_passed(monkeypatch, published_demo):
+    clock = Clock(monkeypatch)
     at = _screen(monkeypatch, published_demo, interval="20")
     seen = [_head(at)["panel"]]
     at.run()  # no time has passed: the same panel
     assert _head(at)["panel"] == seen[0]
+    clock.advance(seconds=10)
+    at.run()  # half the interval: still the same panel
+    assert _head(at)["panel"] == seen[0]
     for _ in PANELS:
-        at.session_state["bs_shown"] = at.session_state["bs_shown"] - 20
+        clock.advance(seconds=20)
         at.run()
         assert not at.exception
         seen.append(_head(at)["panel"])
@@ -175,8 +178,9 @@ def test_panels_turn_in_order_once_the_interval_has_passed(monkeypatch, publishe
 
 
 def test_a_pinned_panel_stays(monkeypatch, published_demo):
+    clock = Clock(monkeypatch)
     at = _screen(monkeypatch, published_demo, panel="lists")
-    at.session_state["bs_shown"] = 0.0
+    clock.advance(minutes=5)
     at.run()
     assert _head(at)["panel"] == "lists" and "固定显示本面板" in _footer(at)
 
@@ -282,36 +286,41 @@ def test_a_district_user_asking_for_the_other_district_sees_only_their_own(monke
 
 
 @pytest.fixture
-def session(monkeypatch, published_demo) -> auth.Session:
-    """A live session of the demo city user (published_demo's users file), in a session state
-    of its own."""
-    now = audit.now()
-    signed_in = auth.Session("city", "password", now - dt.timedelta(hours=1), now - dt.timedelta(minutes=20))
-    monkeypatch.setattr(auth.st, "session_state", {auth.SESSION_KEY: signed_in})
-    return signed_in
+def session(monkeypatch, published_demo) -> sessions.Session:
+    """A live session of the demo city user (published_demo's users file), signed in an hour
+    ago and last used 20 minutes ago, in a session state of its own."""
+    now = dt.datetime.now(dt.UTC)
+    started = sessions.start("city", "password", now - dt.timedelta(hours=1))
+    sessions.touch(started.id, now - dt.timedelta(minutes=20))
+    monkeypatch.setattr(auth.st, "session_state", {auth.SESSION_KEY: started.id})
+    return sessions.get(started.id)
+
+
+def _last_seen(session: sessions.Session) -> dt.datetime:
+    return sessions.get(session.id).last_seen
 
 
 def test_the_display_keeps_a_live_session(session):
-    at = audit.now()
-    assert auth.keep_alive_display(at) is True and session.last_seen == at
+    at = dt.datetime.now(dt.UTC)
+    assert auth.keep_alive_display(at) is True and _last_seen(session) == at
 
 
 def test_the_display_keeps_no_session_past_the_cap(monkeypatch, session):
     at = session.signed_in + dt.timedelta(hours=8, minutes=1)
-    session.last_seen = at - dt.timedelta(minutes=5)
-    before = session.last_seen
-    assert auth.keep_alive_display(at) is False and session.last_seen == before
+    sessions.touch(session.id, at - dt.timedelta(minutes=5))
+    assert auth.keep_alive_display(at) is False and _last_seen(session) == at - dt.timedelta(minutes=5)
     monkeypatch.setenv("PBI_BIGSCREEN_HOURS", "0.5")  # the cap is configurable
-    at = session.signed_in + dt.timedelta(minutes=31)
-    session.last_seen = at - dt.timedelta(minutes=1)
-    before = session.last_seen
-    assert auth.keep_alive_display(at) is False and session.last_seen == before
-    assert auth.keep_alive_display(session.signed_in + dt.timedelta(minutes=29)) is True
+    fresh = sessions.start("city", "password", session.signed_in)
+    auth.st.session_state[auth.SESSION_KEY] = fresh.id
+    at = fresh.signed_in + dt.timedelta(minutes=29)
+    assert auth.keep_alive_display(at) is True and _last_seen(fresh) == at
+    at = fresh.signed_in + dt.timedelta(minutes=31)
+    assert auth.keep_alive_display(at) is False and _last_seen(fresh) == at - dt.timedelta(minutes=2)
 
 
 def test_the_display_does_not_revive_an_idle_session(session):
-    at = session.last_seen + dt.timedelta(minutes=31)
-    assert auth.keep_alive_display(at) is False and session.last_seen == at - dt.timedelta(minutes=31)
+    before = _last_seen(session)
+    assert auth.keep_alive_display(before + dt.timedelta(minutes=31)) is False and _last_seen(session) == before
 
 
 def test_a_changed_account_is_handed_to_the_gate(monkeypatch, session, tmp_path):
@@ -320,6 +329,7 @@ def test_a_changed_account_is_handed_to_the_gate(monkeypatch, session, tmp_path)
     copy = tmp_path / "users.json"  # the demo users file is shared: change a copy
     copy.write_text(users.users_path().read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("PBI_USERS", str(copy))
+    auth.st.session_state[auth.SESSION_KEY] = sessions.start("city", "password").id  # in the copy's store
     users.set_password("city", "another-Passw0rd-1", copy)
     reruns: list[str] = []
 
@@ -339,3 +349,20 @@ def test_a_changed_account_is_handed_to_the_gate(monkeypatch, session, tmp_path)
 def test_no_session_nothing_kept(monkeypatch):
     monkeypatch.setattr(auth.st, "session_state", {})
     assert auth.keep_alive_display() is False
+
+
+def test_turns_keep_the_screen_until_its_cap_on_the_clock(monkeypatch, published_demo):
+    """The screen's turns on the test's clock, one every 10 minutes (the fragment's, with no
+    full run of the page): kept past the 30-minute idle timeout up to 8 hours after sign-in,
+    then no longer, so the gate ends it 30 minutes after its last kept turn."""
+    clock = Clock(monkeypatch)
+    started = sessions.start("city", "password")
+    monkeypatch.setattr(auth.st, "session_state", {auth.SESSION_KEY: started.id})
+    for _ in range(6 * 8):
+        clock.advance(minutes=10)
+        assert auth.keep_alive_display() is True
+    assert clock.at - started.signed_in == dt.timedelta(hours=8)
+    last = clock.at
+    clock.advance(minutes=10)
+    assert auth.keep_alive_display() is False and sessions.get(started.id).last_seen == last
+    assert clock.at - sessions.get(started.id).last_seen < auth.timeout() < clock.advance(minutes=21) - last

@@ -56,7 +56,7 @@ def test_contributions_add_up_to_every_published_composite(published_demo):
            WHERE u.period = '2025Q4' AND u.level IN ('grid', 'community') AND u.composite IS NOT NULL""",
     )
     assert len(wide) > 50
-    codes = [i["code"] for i in m.indicators()]
+    codes = [i.code for i in m.indicators]
     worst = 0.0
     for _, row in wide.iterrows():
         scores = {c: (None if pd.isna(row[f"{c}_score"]) else row[f"{c}_score"]) for c in codes}

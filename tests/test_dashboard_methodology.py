@@ -91,7 +91,7 @@ def test_weights_are_relative_as_in_the_engine(published):
     m = _run_methodology(published)
     values = _values(published, "grid")
     base = whatif.recompute(m, whatif.default_weights(m), values)
-    doubled = {i["code"]: 2 * i["weight"] for i in m.indicators("fortress")}
+    doubled = {i.code: 2 * i.weight for i in m.indicators_of("fortress")}
     assert np.allclose(whatif.recompute(m, doubled, values)["composite"], base["composite"], atol=1e-9)
     moved = whatif.recompute(m, {"F1": 0.0, "F5": 0.4}, values)
     assert not np.allclose(moved["fortress"], base["fortress"])
@@ -151,7 +151,7 @@ def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
     assert not at.exception
     assert at.title[0].value == "方法 · v1"
     indicators = at.dataframe[0].value
-    configured = {i["code"]: i["weight"] for i in load_methodology().indicators()}
+    configured = {i.code: i.weight for i in load_methodology().indicators}
     assert dict(zip(indicators["编码"], indicators["权重"], strict=True)) == configured
     assert indicators.loc[indicators["编码"] == "F2", "标准化（目标值区间）"].iloc[0] == "[0.6, 1] → 0–100"
     assert indicators.loc[indicators["编码"] == "F1", "占比"].iloc[0] == "30.0%"

@@ -182,10 +182,10 @@ def _lost_points(db: Path, unit_id: str, level: str = "grid") -> list[tuple[str,
     ).iloc[0]
     out = []
     for index in ("fortress", "vanguard", "service"):
-        indicators = [i for i in m.indicators(index) if pd.notna(row[f"{i['code']}_score"])]
-        total = sum(float(i["weight"]) for i in indicators)
+        indicators = [i for i in m.indicators_of(index) if pd.notna(row[f"{i.code}_score"])]
+        total = sum(float(i.weight) for i in indicators)
         for i in indicators:
-            out.append((i["code"], float(i["weight"]) / total / 3 * (100 - row[f"{i['code']}_score"])))
+            out.append((i.code, float(i.weight) / total / 3 * (100 - row[f"{i.code}_score"])))
     return sorted((x for x in out if x[1] > 1e-9), key=lambda x: (-x[1], x[0]))
 
 
@@ -226,7 +226,7 @@ def test_rectification_reasons_and_goalposts(published_demo):
     with connect_read(published_demo) as con:
         p = pack.build(con, PERIOD, "grid")
     m = load_methodology()
-    goalposts = {i["code"]: (float(i["lo"]), float(i["hi"])) for i in m.indicators()}
+    goalposts = {i.code: (float(i.lo), float(i.hi)) for i in m.indicators}
     for r in p.rectification.to_dict("records"):
         reasons = set(r["reasons"].split("、"))
         assert ("较差" in reasons) == (r["grade"] == "较差")
@@ -278,7 +278,7 @@ def test_scorecards_hold_values_and_contributions_that_add_up(community_pack):
         "失分（可提升）",
     ]
     rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in first.iter_rows(min_row=header_row + 1)]
-    assert [r["代码"] for r in rows] == [i["code"] for i in load_methodology().indicators()]
+    assert [r["代码"] for r in rows] == [i.code for i in load_methodology().indicators]
     # Contributions add up to the published composite; the points lost to 100 minus it.
     assert sum(r["贡献（分）"] for r in rows) == pytest.approx(top["composite"], abs=1e-6)
     assert sum(r["失分（可提升）"] for r in rows) == pytest.approx(100 - top["composite"], abs=1e-6)

@@ -14,9 +14,9 @@ activity for the idle sign-out, up to a cap after sign-in (auth.keep_alive_displ
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
-import time
 from dataclasses import dataclass
 from string import Template
 
@@ -24,13 +24,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, colours, data
+from dashboard import auth, clock, colours, data
 from dashboard.filters import current
 from dashboard.formatting import rank_change, score
 from dashboard.i18n import t
 from dashboard.map_figure import SCORES, Look, figure
 from dashboard.viewer import current as viewer
-from pipelines.report.pack import BLACK_LIST, RED_LIST, carded, listed
+from pipelines.report.pack import carded, listed
+from pipelines.vocabulary import BLACK_LIST, RED_LIST
 
 PANELS = ("ranking", "map", "trends", "lists")
 INTERVAL_DEFAULT, INTERVAL_MIN, INTERVAL_MAX = 15, 5, 300  # seconds
@@ -115,15 +116,16 @@ def _param(name: str, options: tuple[str, ...] | dict, default: str | None) -> s
 
 def _turn(pinned: str | None, seconds: int) -> int:
     """The panel to show: the pinned one, else the next once `seconds` have passed since the
-    current one was first shown (a little early is on time: the timer is not exact)."""
+    current one was first shown (a little early is on time: the timer is not exact). Time is
+    dashboard/clock.py's, so a test turns the panels by moving it."""
     if pinned:
         return PANELS.index(pinned)
-    now = time.monotonic()
+    now = clock.now()
     panel = st.session_state.get(PANEL_KEY)
     shown = st.session_state.get(SHOWN_KEY)
-    if not isinstance(panel, int) or not 0 <= panel < len(PANELS) or not isinstance(shown, float):
+    if not isinstance(panel, int) or not 0 <= panel < len(PANELS) or not isinstance(shown, dt.datetime):
         panel, shown = 0, now
-    elif now - shown >= seconds * 0.8:
+    elif (now - shown).total_seconds() >= seconds * 0.8:
         panel, shown = (panel + 1) % len(PANELS), now
     st.session_state[PANEL_KEY], st.session_state[SHOWN_KEY] = panel, shown
     return panel

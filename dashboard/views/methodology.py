@@ -27,15 +27,14 @@ s, run, f = view.stamp, view.run, view.f
 lang = language()
 record = data.run_record(s, run["run_id"])
 m = data.run_methodology(s, run["run_id"])
-config = m.config
 defaults = whatif.default_weights(m)
-indices = mt.index_names(config)
+indices = mt.index_names(m)
 
 st.title(t("method.title", version=m.version))
 st.caption(
     t(
         "method.caption",
-        name=mt.name(config),
+        name=mt.name(m),
         run=run["run_id"],
         time=date_time(run["computed_at"], lang),
         hash=run["config_hash"][:12],
@@ -45,11 +44,11 @@ tab_config, tab_run, tab_whatif = st.tabs([t("method.tab.config"), t("method.tab
 
 with tab_config:
     published_shares = whatif.shares(m, defaults)
-    rules = mt.rules(config)
+    rules = mt.rules(m)
     st.subheader(t("method.indicators"))
     st.caption(rules["scoring"])
     st.dataframe(
-        mt.indicators(config, published_shares),
+        mt.indicators(m, published_shares),
         hide_index=True,
         width="stretch",
         column_config={t("method.weight"): st.column_config.NumberColumn(format="%.2f")},
@@ -58,20 +57,20 @@ with tab_config:
     with left:
         st.subheader(t("method.composite"))
         st.caption(rules["composite"])
-        st.dataframe(mt.composite(config, defaults, published_shares), hide_index=True)
+        st.dataframe(mt.composite(m, defaults, published_shares), hide_index=True)
     with right:
         st.subheader(t("method.grades"))
         st.caption(rules["cap"])
-        st.dataframe(mt.grades(config), hide_index=True)
+        st.dataframe(mt.grades(m), hide_index=True)
     st.subheader(t("method.members"))
     left, right = st.columns([3, 1])
-    left.dataframe(mt.member_components(config), hide_index=True, width="stretch")
-    right.dataframe(mt.member_tiers(config), hide_index=True, width="stretch")
+    left.dataframe(mt.member_components(m), hide_index=True, width="stretch")
+    right.dataframe(mt.member_tiers(m), hide_index=True, width="stretch")
     st.subheader(t("method.rules"))
     for key in ("lists", "yellow", "intervals"):
         st.markdown(f"- {rules[key]}")
     st.subheader(t("method.parameters"))
-    st.dataframe(mt.parameters(config), hide_index=True)
+    st.dataframe(mt.parameters(m), hide_index=True)
 
 with tab_run:
     st.dataframe(mt.run_record(record, m.sha256 == record["config_hash"]), hide_index=True, width="stretch")
@@ -134,7 +133,7 @@ def _slider(code: str, label: str) -> float:
 
 with tab_whatif:
     st.subheader(t("method.whatif.title", level=t(f"level.{f.level}"), period=f.period))
-    st.caption(t("method.whatif.intro", share=f"{float(config['scoring']['min_weight_share']):.0%}"))
+    st.caption(t("method.whatif.intro", share=f"{float(m.scoring.min_weight_share):.0%}"))
     groups = whatif.siblings(m)
     weights: dict[str, float] = {}
     columns = st.columns(len(groups))
@@ -142,7 +141,7 @@ with tab_whatif:
         with col:
             st.markdown(f"**{t('score.composite') if parent == whatif.ROOT else indices[parent]}**")
             for code in children:
-                item = next((i for i in config["indicators"] if i["code"] == code), None)
+                item = next((i for i in m.indicators if i.code == code), None)
                 label = indices[code] if item is None else f"{code} {mt.name(item)}"
                 weights[code] = _slider(code, label)
     # Slider noise (0.35000000000000003) must not make the run's own weights a new cache key.

@@ -10,6 +10,7 @@ from dashboard import colours, data
 from dashboard.filters import current
 from dashboard.formatting import count, date_time, score
 from dashboard.i18n import language, t
+from pipelines.vocabulary import BLACK_LIST, RED_LIST, SCORES
 
 PREVIEW = 5
 
@@ -37,7 +38,7 @@ st.subheader(t("overview.scores", unit=f.scope or t("level.city")))
 history = data.unit_history(s, run["run_id"], scope_level, scope_id).set_index("period")
 position = periods.index(f.period)
 previous = periods[position - 1] if position else None
-for col, key in zip(st.columns(4), ("composite", "fortress", "vanguard", "service"), strict=True):
+for col, key in zip(st.columns(4), SCORES, strict=True):
     now = history[key].get(f.period)
     then = history[key].get(previous) if previous else None
     delta = None if now is None or then is None or pd.isna(now) or pd.isna(then) else f"{now - then:+.1f}"
@@ -45,7 +46,7 @@ for col, key in zip(st.columns(4), ("composite", "fortress", "vanguard", "servic
 
 units = data.unit_scores(s, run["run_id"], f.period, f.level, f.scope)
 graded = units.dropna(subset=["grade"])
-GRADES = [g["name"] for g in data.run_methodology(s, run["run_id"]).config["grades"]]  # the run's, best first
+GRADES = [g.name for g in data.run_methodology(s, run["run_id"]).grades]  # the run's, best first
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("overview.grades", level=t(f"level.{f.level}")))
@@ -76,7 +77,7 @@ with left:
     st.plotly_chart(bars, key="grade_bars", config={"displayModeBar": False})
 with right:
     ranked = units.dropna(subset=["composite_rank"])
-    for kind, rows in (("red", ranked[ranked["list"] == "红榜"]), ("black", ranked[ranked["list"] == "黑榜"])):
+    for kind, rows in (("red", ranked[ranked["list"] == RED_LIST]), ("black", ranked[ranked["list"] == BLACK_LIST])):
         rows = rows.sort_values("composite_rank", ascending=kind == "red").head(PREVIEW)
         st.markdown(f"**{t(f'overview.{kind}', n=len(rows))}**")
         st.dataframe(

@@ -13,6 +13,7 @@ from dashboard.filters import current
 from dashboard.formatting import rank_range, score
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
+from pipelines.vocabulary import INDICES, SCORES
 
 GAINS_SHOWN = 3
 
@@ -65,7 +66,7 @@ st.page_link(
 by_period = history.set_index("period")
 position = periods.index(f.period)
 previous = periods[position - 1] if position else None
-for col, key in zip(st.columns(4), ("composite", "fortress", "vanguard", "service"), strict=True):
+for col, key in zip(st.columns(4), SCORES, strict=True):
     now, then = row[key], by_period[key].get(previous) if previous else None
     delta = None if then is None or pd.isna(now) or pd.isna(then) else f"{now - then:+.1f}"
     col.metric(t(f"score.{key}"), score(now), delta)
@@ -89,7 +90,7 @@ methodology = data.run_methodology(s, run["run_id"])
 breakdown = tables.indicator_breakdown(
     methodology,
     data.unit_indicators(s, run["run_id"], f.period, f.level, unit),
-    {k: row[k] for k in ("fortress", "vanguard", "service")},
+    {k: row[k] for k in INDICES},
 )
 st.subheader(t("profile.indicators"))
 st.caption(t("profile.indicators_help"))

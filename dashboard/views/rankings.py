@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth, data, links, tables
 from dashboard.filters import current
 from dashboard.i18n import t
+from pipelines.vocabulary import SCORES
 
 view = current()
 s, run, f = view.stamp, view.run, view.f
@@ -27,10 +28,7 @@ table = tables.rankings(units, peer, f.index)
 st.caption(t("rankings.caption", n=len(table), index=t(f"score.{f.index}")))
 if f.scope or f.peer:
     st.caption(t("rankings.scoped"))
-score_format = {
-    t(f"score.{k}"): st.column_config.NumberColumn(format="%.1f")
-    for k in ("composite", "fortress", "vanguard", "service")
-}
+score_format = {t(f"score.{k}"): st.column_config.NumberColumn(format="%.1f") for k in SCORES}
 shown, labels = tables.coloured(table)
 event = st.dataframe(
     shown,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,8 +11,8 @@ import streamlit as st
 from dashboard.data import city_only
 from dashboard.formatting import date_time, file_size
 from dashboard.i18n import language, t
+from pipelines import settings
 
-RAW_DIR = Path(os.environ.get("PBI_RAW", Path(__file__).resolve().parents[2] / "data" / "raw"))
 # Folder names the synthetic city uses; other files are listed as "other" until the loader
 # (which recognises kinds by header row) takes over.
 KIND_BY_FOLDER = {"党员花名册": "members", "服务记录": "services", "群众诉求": "demands", "组织生活": "meetings"}
@@ -51,9 +50,10 @@ def raw_files(root: Path) -> pd.DataFrame:
 st.title(t("app.title"))
 st.caption(t("app.subtitle"))
 st.header(t("raw.title"))
-files = raw_files(RAW_DIR)  # refused before anything is listed, even an empty folder
+raw_dir = settings.raw_dir()  # PBI_RAW, read at every run of the page
+files = raw_files(raw_dir)  # refused before anything is listed, even an empty folder
 if files.empty:
-    st.info(t("raw.none", path=RAW_DIR))
+    st.info(t("raw.none", path=raw_dir))
 else:
     lang = language()
     st.write(t("raw.intro"))

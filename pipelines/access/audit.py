@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.load.contract import ROOT
+from pipelines import settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,8 +68,8 @@ _write_lock = threading.Lock()
 
 
 def audit_path() -> Path:
-    path = Path(os.environ.get("PBI_AUDIT", ROOT / "data" / "audit" / "audit.duckdb"))
-    return path if path.is_absolute() else ROOT / path
+    """PBI_AUDIT, else data/audit/audit.duckdb under the repository (pipelines/settings.py)."""
+    return settings.audit_path()
 
 
 def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:

@@ -12,6 +12,7 @@ import socket
 import sys
 from pathlib import Path
 
+from pipelines import settings
 from pipelines.access import audit, demo, users
 from pipelines.access.units import known_units
 
@@ -160,7 +161,9 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     """The `users` and `audit` commands."""
-    u = sub.add_parser("users", help="manage dashboard users (file: PBI_USERS, default data/users.json)")
+    u = sub.add_parser(
+        "users", help=f"manage dashboard users (file: {settings.USERS.name}, default {settings.USERS.default})"
+    )
     usub = u.add_subparsers(dest="users_command", required=True)
     a = usub.add_parser("add", help="add a user bound to a role and unit")
     a.add_argument("name")
@@ -186,7 +189,9 @@ def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     d.add_argument("--db", default=str(default_db))
     d.set_defaults(func=create_demo)
 
-    au = sub.add_parser("audit", help="read or verify the audit log (PBI_AUDIT, default data/audit/audit.duckdb)")
+    au = sub.add_parser(
+        "audit", help=f"read or verify the audit log ({settings.AUDIT.name}, default {settings.AUDIT.default})"
+    )
     asub = au.add_subparsers(dest="audit_command", required=True)
     s = asub.add_parser("show", help="events, newest first")
     s.add_argument("--since", help="YYYY-MM-DD[THH:MM] (China time)")

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from pipelines import settings
 from pipelines.access.scope import covers
-from pipelines.load.contract import ROOT
 
 ROLES = {"市级": 0, "区级": 1, "街道": 2, "社区": 3}  # role: how many parts its unit has
 ROLE_LEVELS = {"市级": "city", "区级": "district", "街道": "street", "社区": "community"}
@@ -71,8 +71,8 @@ class User:
 
 
 def users_path() -> Path:
-    path = Path(os.environ.get("PBI_USERS", ROOT / "data" / "users.json"))
-    return path if path.is_absolute() else ROOT / path
+    """PBI_USERS, else data/users.json under the repository (pipelines/settings.py)."""
+    return settings.users_path()
 
 
 def _now() -> str:

@@ -9,7 +9,7 @@ group), weight and missing-data rule (skip it and reweight, or score it at the b
 The tree becomes column expressions over a wide table (one row per unit, one column per
 indicator), so scoring a million members costs one scan, not a join per tree level. The same
 engine scores members (the vanguard score) and units; the COINr ASEM reference is a third tree
-(tests/test_engine_reference.py).
+(tests/engine/test_composite.py).
 """
 
 from __future__ import annotations

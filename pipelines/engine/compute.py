@@ -21,6 +21,7 @@ from pipelines.engine.marts import INDICATORS, MARTS
 from pipelines.engine.methodology import Methodology
 from pipelines.engine.scores_db import attach, scores_path
 from pipelines.publish import publishing
+from pipelines.vocabulary import BLACK_LIST, COMPOSITE, RED_LIST
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
 
@@ -30,27 +31,28 @@ def _q(text: str) -> str:
 
 
 def mart_parameters(m: Methodology) -> dict[str, str]:
-    c = m.config
-    grades = c["grades"]
+    grades = m.grades
     grade_case = "CASE WHEN composite IS NULL THEN NULL " + " ".join(
-        f"WHEN composite >= {float(g['min']) - CUT_TOLERANCE!r} THEN {_q(g['name'])}" for g in grades[:-1]
+        f"WHEN composite >= {float(g.min) - CUT_TOLERANCE!r} THEN {_q(g.name)}" for g in grades[:-1]
     )
-    grade_case += f" ELSE {_q(grades[-1]['name'])} END"
+    grade_case += f" ELSE {_q(grades[-1].name)} END"
     return {
         "grade_case": grade_case,
         "grade_order": "pbi_grade_order",
-        "cap_below": repr(float(c["cap_rule"]["satisfaction_below"]) - CUT_TOLERANCE),
-        "cap_grade": _q(c["cap_rule"]["max_grade"]),
-        "min_units": str(int(c["lists"]["min_ranked_units"])),
-        "red_share": repr(float(c["lists"]["red_share"])),
-        "black_share": repr(float(c["lists"]["black_share"])),
-        "yellow_drop": repr(float(c["yellow_card"]["composite_drop"])),
-        "yellow_grade": _q(c["yellow_card"]["repeat_grade"]),
+        "cap_below": repr(float(m.cap_rule.satisfaction_below) - CUT_TOLERANCE),
+        "cap_grade": _q(m.cap_rule.max_grade),
+        "min_units": str(int(m.lists.min_ranked_units)),
+        "red_share": repr(float(m.lists.red_share)),
+        "black_share": repr(float(m.lists.black_share)),
+        "red_list": _q(RED_LIST),
+        "black_list": _q(BLACK_LIST),
+        "yellow_drop": repr(float(m.yellow_card.composite_drop)),
+        "yellow_grade": _q(m.yellow_card.repeat_grade),
     }
 
 
 def grade_order_macro(m: Methodology) -> str:
-    cases = " ".join(f"WHEN {_q(g['name'])} THEN {i}" for i, g in enumerate(m.config["grades"]))
+    cases = " ".join(f"WHEN {_q(g.name)} THEN {i}" for i, g in enumerate(m.grades))
     return f"CREATE OR REPLACE TEMP MACRO pbi_grade_order(g) AS CASE g {cases} END"
 
 
@@ -79,7 +81,7 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
     intervals = numpy_side.result()
     scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
-    drawn = Beside(intervals.rank_intervals, nodes, scores, groups, "composite", m.config["rank_intervals"])
+    drawn = Beside(intervals.rank_intervals, nodes, scores, groups, COMPOSITE, m.rank_intervals)
     _sql(con, "int_index_scores.sql")
     con.execute(grade_order_macro(m))
     _sql(con, "mart_unit_scores.sql", **mart_parameters(m))

@@ -36,30 +36,29 @@ def _literal(text: str) -> str:
 
 def parameters(m: Methodology) -> dict[str, str]:
     """Template values for the SQL, from the methodology (numbers only, and quoted names)."""
-    p = m.config["parameters"]
-    excellent = next(t["min"] for t in m.config["member_tiers"] if t["name"] == "优秀") - CUT_TOLERANCE
+    p = m.parameters
+    excellent = m.vanguard_tier.min - CUT_TOLERANCE  # V6: the share at this tier or above
     return {
-        "required_meetings": ", ".join(f"({_literal(k)}, {int(v)})" for k, v in p["required_meetings"].items()),
-        "on_time_hours": repr(float(p["on_time_hours"])),
-        "rating_prior_mean": repr(float(p["member_rating_prior_mean"])),
-        "rating_prior_weight": repr(float(p["member_rating_prior_weight"])),
-        "satisfaction_prior_mean": repr(float(p["satisfaction_prior_mean"])),
-        "satisfaction_prior_weight": repr(float(p["satisfaction_prior_weight"])),
+        "required_meetings": ", ".join(f"({_literal(k)}, {int(v)})" for k, v in p.required_meetings),
+        "on_time_hours": repr(float(p.on_time_hours)),
+        "rating_prior_mean": repr(float(p.member_rating_prior_mean)),
+        "rating_prior_weight": repr(float(p.member_rating_prior_weight)),
+        "satisfaction_prior_mean": repr(float(p.satisfaction_prior_mean)),
+        "satisfaction_prior_weight": repr(float(p.satisfaction_prior_weight)),
         "vanguard_excellent": repr(float(excellent)),
     }
 
 
 def tier_case(m: Methodology, column: str = "score") -> str:
     """The tier's position in the methodology's list (0 = the top tier) for a score."""
-    tiers = m.config["member_tiers"]
-    whens = " ".join(f"WHEN {column} >= {float(x['min']) - CUT_TOLERANCE!r} THEN {i}" for i, x in enumerate(tiers[:-1]))
+    tiers = m.member_tiers
+    whens = " ".join(f"WHEN {column} >= {float(x.min) - CUT_TOLERANCE!r} THEN {i}" for i, x in enumerate(tiers[:-1]))
     return f"CASE {whens} ELSE {len(tiers) - 1} END"
 
 
 def run_tiers(m: Methodology, run_id: int) -> str:
     return ", ".join(
-        f"({int(run_id)}, {i}, {_literal(x['name'])}, {float(x['min'])!r})"
-        for i, x in enumerate(m.config["member_tiers"])
+        f"({int(run_id)}, {i}, {_literal(x.name)}, {float(x.min)!r})" for i, x in enumerate(m.member_tiers)
     )
 
 

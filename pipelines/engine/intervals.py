@@ -19,18 +19,19 @@ import duckdb
 import numpy as np
 
 from pipelines.engine.composite import SHARE_TOLERANCE, Node, ident
+from pipelines.engine.methodology import RankIntervals
 
 RANK_DECIMALS = 9  # as the marts: float noise never splits a tie
 
 
-def draws(nodes: Sequence[Node], config: Mapping) -> dict[str, np.ndarray]:
+def draws(nodes: Sequence[Node], config: RankIntervals) -> dict[str, np.ndarray]:
     """Per weighted node (every node with a parent), its weight in each replication."""
     weighted = [n for n in nodes if n.parent is not None]
-    rng = np.random.default_rng(int(config["seed"]))
+    rng = np.random.default_rng(int(config.seed))
     factors = rng.uniform(
-        float(config["weight_factor_min"]),
-        float(config["weight_factor_max"]),
-        (int(config["replications"]), len(weighted)),
+        float(config.weight_factor_min),
+        float(config.weight_factor_max),
+        (int(config.replications), len(weighted)),
     )
     return {n.code: factors[:, j] * n.weight for j, n in enumerate(weighted)}
 
@@ -110,11 +111,11 @@ def discrete_quantiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarr
 
 
 def rank_intervals(
-    nodes: Sequence[Node], scores: Mapping[str, np.ndarray], groups: np.ndarray, root: str, config: Mapping
+    nodes: Sequence[Node], scores: Mapping[str, np.ndarray], groups: np.ndarray, root: str, config: RankIntervals
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For units sorted by group: (ranked mask, q05 rank, q95 rank) of `root` over the draws."""
     weights = draws(nodes, config)
-    q_lo, q_hi = (float(q) for q in config["quantiles"])
+    q_lo, q_hi = (float(q) for q in config.quantiles)
     n = len(groups)
     ranked, lo, hi = np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n, np.int64)
     bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
@@ -171,11 +172,11 @@ def compute_into(
     keys: Sequence[str],
     group: Sequence[str],
     root: str,
-    config: Mapping,
+    config: RankIntervals,
     into: str = "int_rank_intervals",
 ) -> str:
     """Rank intervals of `root` for the scored units of `source` (keys, one score column per
     indicator) within `group`, into the temp table `into` (keys, rank_q05, rank_q95).
-    config: the methodology's, whose [rank_intervals] gives seed, replications, factors, quantiles."""
+    config: the methodology's rank_intervals (seed, replications, factors, quantiles)."""
     scores, groups = fetch(con, source, nodes, group)
-    return store(con, keys, rank_intervals(nodes, scores, groups, root, config["rank_intervals"]), into)
+    return store(con, keys, rank_intervals(nodes, scores, groups, root, config), into)

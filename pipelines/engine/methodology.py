@@ -1,18 +1,26 @@
-"""The index methodology as a versioned, hashed configuration file.
+"""The index methodology as a versioned, hashed configuration file, parsed once into typed,
+frozen objects.
 
 `load()` parses and checks a methodology TOML file (default: pipelines/config/methodology-v1.toml)
 and refuses a malformed one with a message naming the line and the problem, e.g.
-`methodology.toml:58: indicators F3: weight must be a number ≥ 0, got "高"`.
+`methodology.toml:58: indicators F3: weight must be a number ≥ 0, got "高"`. Every name the
+engine and the pack rely on (the tier V6 counts, the grades the cap rule and the yellow card
+name) is checked here, so a renamed one is a `file:line` message, not a traceback later.
+
+Numbers are kept as the file writes them (90 stays an int, 10.0 a float): the meeting pack and
+the dashboard print some of them as they are.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import vocabulary
 from pipelines.engine.composite import MISSING_RULES, Node
 from pipelines.engine.marts import INDICATORS
 
@@ -21,8 +29,18 @@ DEFAULT = Path(__file__).resolve().parent.parent / "config" / "methodology-v1.to
 # drop them, not invent new ones.
 KNOWN_INDICATORS = set(INDICATORS)
 KNOWN_COMPONENTS = {"V1", "V2", "V3", "V4"}
-KNOWN_INDICES = {"fortress", "vanguard", "service"}
-MEETING_TYPES = {"支部党员大会", "支部委员会", "党小组会", "党课", "主题党日"}
+KNOWN_INDICES = set(vocabulary.INDICES)
+MEETING_TYPES = set(vocabulary.MEETING_TYPES)
+# V6 is the share of members at this tier or above, unless [parameters] vanguard_tier names another.
+DEFAULT_VANGUARD_TIER = "优秀"
+# Parameters the domain SQL reads (pipelines/sql/indices/): each must be a number.
+NUMERIC_PARAMETERS = (
+    "on_time_hours",
+    "member_rating_prior_mean",
+    "member_rating_prior_weight",
+    "satisfaction_prior_mean",
+    "satisfaction_prior_weight",
+)
 SECTIONS = (
     "scoring",
     "parameters",
@@ -37,10 +55,119 @@ SECTIONS = (
     "yellow_card",
     "rank_intervals",
 )
+MEMBER_SCORE = "member_score"
 
 
 class MethodologyError(ValueError):
     """A methodology file that cannot be used; the message names the line."""
+
+
+def _named(name_zh: str | None, name_en: str | None, fallback: str, lang: str) -> str:
+    """A name in `lang`, else the Chinese one, else `fallback` (the code)."""
+    return (name_en if lang == "en" else name_zh) or name_zh or fallback
+
+
+@dataclass(frozen=True)
+class Scoring:
+    scale: float  # index = scale × Σ w·s / Σ w
+    min_weight_share: float  # below this share of weight present, an index is missing
+
+
+@dataclass(frozen=True)
+class Parameters:
+    on_time_hours: float
+    member_rating_prior_mean: float
+    member_rating_prior_weight: float
+    satisfaction_prior_mean: float
+    satisfaction_prior_weight: float
+    required_meetings: tuple[tuple[str, int], ...]  # (meeting type, meetings per branch and quarter)
+    vanguard_tier: str  # V6 counts members at this tier or above
+    entries: tuple[tuple[str, object], ...]  # every parameter as the file writes it, in its order (for display)
+
+
+@dataclass(frozen=True)
+class Index:
+    code: str
+    name_zh: str | None = None
+    name_en: str | None = None
+
+    def name(self, lang: str = "zh") -> str:
+        return _named(self.name_zh, self.name_en, self.code, lang)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    index: str
+    direction: int  # +1 higher is better, −1 lower is better
+    lo: float  # goalposts
+    hi: float
+    weight: float  # within its index
+    missing: str = "skip"
+    name_zh: str | None = None
+    name_en: str | None = None
+
+    def name(self, lang: str = "zh") -> str:
+        return _named(self.name_zh, self.name_en, self.code, lang)
+
+
+@dataclass(frozen=True)
+class MemberComponent:
+    """A component of the member score: goalposts [0, full_at] or [lo, hi]."""
+
+    code: str
+    weight: float
+    lo: float
+    hi: float
+    full_at: float | None = None
+    missing: str = "skip"
+    name_zh: str | None = None
+    name_en: str | None = None
+
+    def name(self, lang: str = "zh") -> str:
+        return _named(self.name_zh, self.name_en, self.code, lang)
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A grade (on the composite) or a member tier (on the member score): the first, from the
+    top, whose minimum a score reaches."""
+
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Composite:
+    indices: tuple[str, ...]  # their mean; missing if any is
+
+
+@dataclass(frozen=True)
+class CapRule:
+    satisfaction_below: float  # S4's satisfaction below this caps the grade …
+    max_grade: str  # … at this grade
+
+
+@dataclass(frozen=True)
+class Lists:
+    red_share: float  # top / bottom share of ranked units, rounded up
+    black_share: float
+    min_ranked_units: int
+
+
+@dataclass(frozen=True)
+class YellowCard:
+    composite_drop: float  # fell by at least this many points from the previous period …
+    repeat_grade: str  # … or graded this in both
+
+
+@dataclass(frozen=True)
+class RankIntervals:
+    replications: int
+    weight_factor_min: float
+    weight_factor_max: float
+    seed: int
+    quantiles: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -48,65 +175,87 @@ class Methodology:
     path: Path
     text: str
     sha256: str
-    config: dict
+    version: str
+    name_zh: str | None
+    name_en: str | None
+    scoring: Scoring
+    parameters: Parameters
+    indices: tuple[Index, ...]
+    indicators: tuple[Indicator, ...]
+    member_components: tuple[MemberComponent, ...]
+    member_tiers: tuple[Cutoff, ...]  # best first
+    composite: Composite
+    grades: tuple[Cutoff, ...]  # best first
+    cap_rule: CapRule
+    lists: Lists
+    yellow_card: YellowCard
+    rank_intervals: RankIntervals
+
+    def name(self, lang: str = "zh") -> str:
+        return _named(self.name_zh, self.name_en, "", lang)
+
+    def indicators_of(self, index: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.index == index)
+
+    def index_names(self, lang: str = "zh") -> dict[str, str]:
+        return {i.code: i.name(lang) for i in self.indices}
 
     @property
-    def version(self) -> str:
-        return self.config["version"]
+    def lowest_grade(self) -> str:
+        return self.grades[-1].name
 
-    def indicators(self, index: str | None = None) -> list[dict]:
-        return [i for i in self.config["indicators"] if index is None or i["index"] == index]
+    @property
+    def vanguard_tier(self) -> Cutoff:
+        """The tier V6 counts members at or above (checked to exist by parse())."""
+        return next(t for t in self.member_tiers if t.name == self.parameters.vanguard_tier)
 
     def tree(self) -> list[Node]:
         """The unit tree for the engine: indicators → indices → composite."""
-        scale = float(self.config["scoring"]["scale"])
-        share = float(self.config["scoring"]["min_weight_share"])
+        scale = float(self.scoring.scale)
+        share = float(self.scoring.min_weight_share)
         nodes = [
             Node(
-                i["code"],
-                i["index"],
+                i.code,
+                i.index,
                 1,
-                float(i["weight"]),
-                int(i["direction"]),
+                float(i.weight),
+                int(i.direction),
                 "goalposts",
-                float(i["lo"]),
-                float(i["hi"]),
+                float(i.lo),
+                float(i.hi),
                 0.0,
                 scale,
-                missing=i.get("missing", "skip"),
+                missing=i.missing,
             )
-            for i in self.config["indicators"]
+            for i in self.indicators
         ]
-        composite = self.config["composite"]["indices"]
-        for idx in self.config["indices"]:
-            parent = "composite" if idx["code"] in composite else None
-            nodes.append(Node(idx["code"], parent, 2, 1.0, aggregate="amean", min_share=share))
-        nodes.append(Node("composite", None, 3, aggregate="amean", min_share=1.0))  # missing if any index is
+        for idx in self.indices:
+            parent = vocabulary.COMPOSITE if idx.code in self.composite.indices else None
+            nodes.append(Node(idx.code, parent, 2, 1.0, aggregate="amean", min_share=share))
+        # missing if any index is
+        nodes.append(Node(vocabulary.COMPOSITE, None, 3, aggregate="amean", min_share=1.0))
         return nodes
 
     def member_tree(self) -> list[Node]:
         """The member tree: components V1–V4 (goalposts [0, full_at] or [lo, hi]) → score."""
-        scale = float(self.config["scoring"]["scale"])
+        scale = float(self.scoring.scale)
         nodes = [
             Node(
-                c["code"],
+                c.code,
                 MEMBER_SCORE,
                 1,
-                float(c["weight"]),
+                float(c.weight),
                 1,
                 "goalposts",
-                float(c.get("lo", 0.0)),
-                float(c["full_at"]) if "full_at" in c else float(c["hi"]),
+                float(c.lo),
+                float(c.hi),
                 0.0,
                 scale,
-                missing=c.get("missing", "skip"),
+                missing=c.missing,
             )
-            for c in self.config["member_components"]
+            for c in self.member_components
         ]
         return [*nodes, Node(MEMBER_SCORE, None, 2, aggregate="amean", min_share=0.0)]
-
-
-MEMBER_SCORE = "member_score"
 
 
 class _Lines:
@@ -142,13 +291,23 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _is_whole(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def load(path: Path = DEFAULT) -> Methodology:
     path = Path(path)
     return parse(path.read_text(encoding="utf-8"), path)
 
 
 def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
-    """A methodology from its text, e.g. the text a run recorded; errors name `path`."""
+    """A methodology from its text, e.g. the text a run recorded; errors name `path`. The same
+    text and name give the same (frozen) object: a run's methodology is parsed once."""
+    return _parse(text, Path(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str, path: Path) -> Methodology:
     name = path.name
     try:
         config = tomllib.loads(text)
@@ -172,7 +331,7 @@ def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
         if not _is_number(v) or (low is not None and v < low) or (positive and v <= 0):
             bound = " > 0" if positive else (f" ≥ {low:g}" if low is not None else "")
             fail(lines.of(table, key, nth), f"{label}: {key} must be a number{bound}, got {v!r}")
-        return float(v)
+        return v
 
     index_codes = set()
     for n, idx in enumerate(config["indices"]):
@@ -219,6 +378,14 @@ def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
                 f"member_components {code}: missing must be one of {MISSING_RULES}",
             )
     for table in ("member_tiers", "grades"):
+        if not config[table]:
+            fail(lines.of(table), f"{table}: at least one is needed")
+        for n, t in enumerate(config[table]):
+            if not isinstance(t.get("name"), str) or not t["name"]:
+                fail(lines.of(table, "name", n), f"{table}: name must be a text, got {t.get('name')!r}")
+        names = [t["name"] for t in config[table]]
+        if len(set(names)) != len(names):
+            fail(lines.of(table, "name", 0), f"{table}: a name appears twice ({', '.join(names)})")
         mins = [number(table, n, t, "min", f"{table} {t.get('name')}") for n, t in enumerate(config[table])]
         if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
             fail(lines.of(table, "min", 0), f"{table}: minimums must fall from the first to the last")
@@ -227,15 +394,22 @@ def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
         fail(lines.of("cap_rule", "max_grade"), f"cap_rule: max_grade must be one of {sorted(grades)}")
     if config["yellow_card"].get("repeat_grade") not in grades:
         fail(lines.of("yellow_card", "repeat_grade"), f"yellow_card: repeat_grade must be one of {sorted(grades)}")
-    for key in config["composite"].get("indices", []):
+    number("cap_rule", 0, config["cap_rule"], "satisfaction_below", "cap_rule")
+    number("yellow_card", 0, config["yellow_card"], "composite_drop", "yellow_card", low=0)
+    composite = config["composite"].get("indices", [])
+    if not isinstance(composite, list):
+        fail(lines.of("composite", "indices"), "composite: indices must be a list of index codes")
+    for key in composite:
         if key not in index_codes:
             fail(lines.of("composite", "indices"), f"composite: unknown index {key!r}")
     for key in ("red_share", "black_share"):
         v = config["lists"].get(key)
         if not _is_number(v) or not 0 < v <= 0.5:
             fail(lines.of("lists", key), f"lists: {key} must be a share in (0, 0.5], got {v!r}")
+    if not _is_whole(config["lists"].get("min_ranked_units")) or config["lists"]["min_ranked_units"] < 0:
+        fail(lines.of("lists", "min_ranked_units"), "lists: min_ranked_units must be a whole number ≥ 0")
     ri = config["rank_intervals"]
-    if not isinstance(ri.get("replications"), int) or ri["replications"] < 1:
+    if not _is_whole(ri.get("replications")) or ri["replications"] < 1:
         fail(lines.of("rank_intervals", "replications"), "rank_intervals: replications must be a whole number ≥ 1")
     if not (
         _is_number(ri.get("weight_factor_min"))
@@ -243,12 +417,91 @@ def parse(text: str, path: Path = Path("methodology.toml")) -> Methodology:
         and 0 < ri["weight_factor_min"] <= ri["weight_factor_max"]
     ):
         fail(lines.of("rank_intervals", "weight_factor_min"), "rank_intervals: need 0 < weight_factor_min ≤ max")
-    for key in config["parameters"].get("required_meetings", {}):
+    if not _is_whole(ri.get("seed")):
+        fail(lines.of("rank_intervals", "seed"), f"rank_intervals: seed must be a whole number, got {ri.get('seed')!r}")
+    q = ri.get("quantiles")
+    if not (isinstance(q, list) and len(q) == 2 and all(_is_number(x) for x in q) and 0 <= q[0] <= q[1] <= 1):
+        fail(
+            lines.of("rank_intervals", "quantiles"), f"rank_intervals: quantiles must be [lo, hi] in [0, 1], got {q!r}"
+        )
+    p = config["parameters"]
+    for key in p.get("required_meetings", {}):
         if key not in MEETING_TYPES:
             fail(lines.of("parameters.required_meetings", key), f"required_meetings: unknown meeting type {key!r}")
-    for key, value in config["parameters"].get("required_meetings", {}).items():
+    for key, value in p.get("required_meetings", {}).items():
         if not isinstance(value, int) or value < 0:
             fail(lines.of("parameters.required_meetings", key), f"required_meetings {key}: a whole number ≥ 0")
     number("scoring", 0, config["scoring"], "min_weight_share", "scoring", low=0)
-    number("parameters", 0, config["parameters"], "on_time_hours", "parameters", positive=True)
-    return Methodology(path, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), config)
+    number("scoring", 0, config["scoring"], "scale", "scoring", positive=True)
+    number("parameters", 0, p, "on_time_hours", "parameters", positive=True)
+    for key in NUMERIC_PARAMETERS:
+        number("parameters", 0, p, key, "parameters")
+    tiers = [t["name"] for t in config["member_tiers"]]
+    vanguard_tier = p.get("vanguard_tier", DEFAULT_VANGUARD_TIER)
+    if vanguard_tier not in tiers:
+        line = lines.of("parameters", "vanguard_tier") if "vanguard_tier" in p else lines.of("member_tiers")
+        fail(
+            line,
+            f"member_tiers: V6 counts members at tier {vanguard_tier!r} or above, but the tiers are "
+            f"{', '.join(tiers)} (name a tier {vanguard_tier!r}, or set [parameters] vanguard_tier)",
+        )
+    return _build(config, path, text, vanguard_tier)
+
+
+def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodology:
+    """The checked configuration as typed objects."""
+    p = config["parameters"]
+    meetings = tuple((k, v) for k, v in p.get("required_meetings", {}).items())
+    ri = config["rank_intervals"]
+    return Methodology(
+        path=path,
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        version=config["version"],
+        name_zh=config.get("name_zh"),
+        name_en=config.get("name_en"),
+        scoring=Scoring(config["scoring"]["scale"], config["scoring"]["min_weight_share"]),
+        parameters=Parameters(
+            **{key: p[key] for key in NUMERIC_PARAMETERS},
+            required_meetings=meetings,
+            vanguard_tier=vanguard_tier,
+            entries=tuple((k, meetings if k == "required_meetings" else v) for k, v in p.items()),
+        ),
+        indices=tuple(Index(i["code"], i.get("name_zh"), i.get("name_en")) for i in config["indices"]),
+        indicators=tuple(
+            Indicator(
+                i["code"],
+                i["index"],
+                i["direction"],
+                i["lo"],
+                i["hi"],
+                i["weight"],
+                i.get("missing", "skip"),
+                i.get("name_zh"),
+                i.get("name_en"),
+            )
+            for i in config["indicators"]
+        ),
+        member_components=tuple(
+            MemberComponent(
+                c["code"],
+                c["weight"],
+                c.get("lo", 0.0),
+                c["full_at"] if "full_at" in c else c["hi"],
+                c.get("full_at"),
+                c.get("missing", "skip"),
+                c.get("name_zh"),
+                c.get("name_en"),
+            )
+            for c in config["member_components"]
+        ),
+        member_tiers=tuple(Cutoff(t["name"], t["min"]) for t in config["member_tiers"]),
+        composite=Composite(tuple(config["composite"].get("indices", []))),
+        grades=tuple(Cutoff(g["name"], g["min"]) for g in config["grades"]),
+        cap_rule=CapRule(config["cap_rule"]["satisfaction_below"], config["cap_rule"]["max_grade"]),
+        lists=Lists(config["lists"]["red_share"], config["lists"]["black_share"], config["lists"]["min_ranked_units"]),
+        yellow_card=YellowCard(config["yellow_card"]["composite_drop"], config["yellow_card"]["repeat_grade"]),
+        rank_intervals=RankIntervals(
+            ri["replications"], ri["weight_factor_min"], ri["weight_factor_max"], ri["seed"], tuple(ri["quantiles"])
+        ),
+    )

@@ -11,7 +11,7 @@ import collections
 import contextlib
 import datetime as dt
 import hashlib
-import os
+import json
 import sys
 import tempfile
 import time
@@ -22,48 +22,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from pipelines import settings
 from pipelines.duck import scalar
 from pipelines.load import contract, geometry, reading, secret
+from pipelines.load import plan as load_plan
+from pipelines.load.plan import SQL, KindPlan, Plan
 from pipelines.load.reading import FileError, Source
 from pipelines.publish import publishing
 
-SQL = Path(__file__).resolve().parent.parent / "sql"
 REASONS = Path(__file__).resolve().parent.parent / "config" / "reasons.toml"
-# Processing order: what a kind refers to is validated before it.
-ORDER = ["grids", "geometry", "orgs", "members", "services", "demands", "meetings"]
-MART = {"geometry": "grid_geometry"}
-# Keys in the marts where they differ from the contract's (the ID number is stored as its hash).
-MART_KEY = {"geometry": ("grid_id",), "members": ("as_of", "member_key")}
-# What a key conflict shows: (field for the header, column for the value). A roster's key
-# is a hash; the user recognises the masked ID number.
-CONFLICT_SHOWS = {"members": ("id_number", "id_masked")}
-# Registries give each member key and grid code a small integer once (marts/registry.sql),
-# filled in after the kind they number has been checked: kind → (registry, key, number, known).
-REGISTRIES = {
-    "grids": ("grid_registry", "grid_id", "grid_no", "int_known_grids"),
-    "members": ("member_registry", "member_key", "member_no", "int_known_members"),
-}
-# Marts carry the numbers beside the keys: (number column, key column, registry kind).
-NUMBERED = {
-    "members": [("member_no", "member_key", "members"), ("grid_no", "grid_id", "grids")],
-    "services": [("member_no", "member_key", "members")],
-    "demands": [("claimed_by_no", "claimed_by_key", "members")],
-}
-KNOWN_AFTER = {"grids": "int_known_grids", "orgs": "int_known_orgs", "members": "int_known_members"}
-GEOMETRY_FIELDS = ["grid_id", "geometry", "geom_type", "geom_ok"]
-
-
-PROFILE = bool(os.environ.get("PBI_LOAD_PROFILE"))
 
 
 @contextlib.contextmanager
 def phase(name: str):
-    """Time a phase of the load (printed with PBI_LOAD_PROFILE=1)."""
+    """Time a phase of the load (printed with PBI_LOAD_PROFILE=1, read when used: the bench sets it)."""
     started = time.perf_counter()
     yield
-    if PROFILE:
+    if settings.load_profile():
         print(f"  [{time.perf_counter() - started:7.2f} s] {name}", file=sys.stderr)
 
 
@@ -120,12 +96,14 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
+def _sql(con: duckdb.DuckDBPyConnection, rel: str, fmt: dict | None = None, kind: str = "") -> None:
+    """Run the SQL file `rel` (under pipelines/sql/), its {placeholders} filled from `fmt`."""
     text = (SQL / rel).read_text(encoding="utf-8")
+    kind = (fmt or {}).get("kind", kind)
     # PBI_LOAD_EXPLAIN=int_outcome.sql:services writes that statement's profile to the temp folder.
-    explain = os.environ.get("PBI_LOAD_EXPLAIN", "\0") in f"{rel}:{fmt.get('kind', '')}"
+    explain = (settings.load_explain() or "\0") in f"{rel}:{kind}"
     if explain:
-        out = Path(tempfile.gettempdir()) / f"pbi-explain-{rel.replace('/', '_')}-{fmt.get('kind', '')}.txt"
+        out = Path(tempfile.gettempdir()) / f"pbi-explain-{rel.replace('/', '_')}-{kind}.txt"
         con.execute(f"SET enable_profiling = 'query_tree_optimizer'; SET profiling_output = '{out}'")
     with phase(f"  {rel}"):
         con.execute(text.format(**fmt) if fmt else text)
@@ -133,7 +111,7 @@ def _sql(con: duckdb.DuckDBPyConnection, rel: str, **fmt: str) -> None:
         con.execute("SET enable_profiling = 'no_output'")
 
 
-def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
+def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind], plan: Plan) -> None:
     reasons = tomllib.loads(REASONS.read_text(encoding="utf-8"))
     con.execute("CREATE OR REPLACE TEMP TABLE rule_reasons (rule VARCHAR, zh VARCHAR, en VARCHAR)")
     con.executemany("INSERT INTO rule_reasons VALUES (?, ?, ?)", [(k, v["zh"], v["en"]) for k, v in reasons.items()])
@@ -142,82 +120,37 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.
     con.executemany("INSERT INTO code_values VALUES (?, ?, ?)", codes)
     con.execute("CREATE OR REPLACE TEMP TABLE field_headers (kind VARCHAR, field VARCHAR, header VARCHAR)")
     headers = [(k.name, c.field, c.header) for k in kinds.values() for c in k.columns.values()]
-    headers += [("geometry", "grid_id", "网格编码"), ("geometry", "geometry", "geometry")]
+    headers += [(k.name, f, header) for k in plan.kinds for f, header in k.headers]
     con.executemany("INSERT INTO field_headers VALUES (?, ?, ?)", headers)
 
 
-def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind]) -> None:
-    for name in ORDER:
-        fields = GEOMETRY_FIELDS if name == "geometry" else list(kinds[name].columns)
-        cols = ", ".join(f"{f} {'BOOLEAN' if f == 'geom_ok' else 'VARCHAR'}" for f in fields)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} (_file_id INTEGER, _row INTEGER, {cols})")
+def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind], plan: Plan) -> None:
+    """A raw table per kind: the contract's fields as text, or the plan's file for a kind outside it."""
+    for k in plan.kinds:
+        if k.raw:
+            _sql(con, k.raw, kind=k.name)
+            continue
+        cols = ", ".join(f"{f} VARCHAR" for f in kinds[k.name].columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{k.name} (_file_id INTEGER, _row INTEGER, {cols})")
 
 
-def _process_kind(con, name: str, key: tuple[str, ...], batch_id: int) -> list[tuple]:
-    """staging → intermediate → mart for one kind, including retried quarantine rows."""
-    mart = MART.get(name, name)
-    _sql(con, f"staging/stg_{name}.sql")
-    con.execute(f"ALTER TABLE stg_{name} ADD COLUMN _retry BOOLEAN DEFAULT false")
+def _process_kind(con, k: KindPlan, plan: Plan) -> list[tuple]:
+    """staging → intermediate → mart for one kind, including retried quarantine rows (the
+    files the plan names, in the order docs/loader-plan.md gives)."""
+    name = k.name
+    each = {"kind": name, "mart": k.mart, "key": k.key}
+    _sql(con, k.staging, kind=name)
     structure = {r[0]: r[1] for r in con.execute(f"DESCRIBE stg_{name}").fetchall()}
-    json_structure = "{" + ", ".join(f'"{c}": "{t}"' for c, t in structure.items()) + "}"
-    with phase("    retry rows"):
-        con.execute(
-            f"""INSERT INTO stg_{name} BY NAME
-        SELECT * EXCLUDE (_retry), true AS _retry
-        FROM (SELECT unnest(from_json(staged, '{json_structure}')) FROM quarantine
-              WHERE kind = ? AND rule <> 'duplicate_row')""",
-            [name],
-        )
-    _sql(con, f"intermediate/int_{name}_checked.sql")
-    if name in KNOWN_AFTER:
-        _sql(con, f"intermediate/{KNOWN_AFTER[name]}.sql")
-    if name in REGISTRIES:
-        registry, registry_key, number, known = REGISTRIES[name]
-        _sql(con, "marts/registry.sql", registry=registry, key=registry_key, number=number, known=known)
-    _sql(con, f"marts/{mart}.sql")
-    typed = [r[0] for r in con.execute(f"DESCRIBE int_{name}_typed").fetchall()]
-    content = [c for c in typed if c not in ("_file_id", "_row", "_retry", "_fail")]
-    keys = ", ".join(key)
-
-    def match(alias: str, other: str) -> str:
-        return " AND ".join(f"{alias}.{k} = {other}.{k}" for k in key)
-
-    _sql(
-        con,
-        "intermediate/int_outcome.sql",
-        kind=name,
-        mart=mart,
-        key=keys,
-        content=", ".join(content),
-        key_match_kr=match("k", "r"),
-        key_match_mr=match("m", "r"),
-    )
+    _sql(con, plan.retry, each | {"structure": json.dumps(structure)})
+    for rel in (k.checks, k.known, k.registry, k.typed):
+        if rel:
+            _sql(con, rel, kind=name)
     out = f"int_{name}_outcome"
-    _sql(
-        con,
-        "marts/upsert.sql",
-        kind=name,
-        mart=mart,
-        columns=", ".join(content),
-        batch_id=str(batch_id),
-        key_match_mo=match(mart, "o"),
-        o_columns=", ".join(f"o.{c}" for c in content),
-        numbered_column="".join(f", {n[0]}" for n in NUMBERED.get(name, [])),
-        numbered="".join(f", r{i}.{REGISTRIES[n[2]][2]}" for i, n in enumerate(NUMBERED.get(name, []))),
-        numbered_join="".join(
-            f" LEFT JOIN {REGISTRIES[n[2]][0]} r{i} ON r{i}.{REGISTRIES[n[2]][1]} = o.{n[1]}"
-            for i, n in enumerate(NUMBERED.get(name, []))
-        ),
-    )
-    conflict_field, conflict_value = CONFLICT_SHOWS.get(name, (key[-1], key[-1]))
-    _sql(
-        con,
-        "marts/quarantine_upsert.sql",
-        kind=name,
-        batch_id=str(batch_id),
-        conflict_field=conflict_field,
-        conflict_value=conflict_value,
-    )
+    _sql(con, plan.outcome, each)
+    _sql(con, plan.replace, each)
+    _sql(con, k.publish, each)
+    _sql(con, plan.unquarantine, each)
+    _sql(con, plan.quarantine, each | {"conflict_field": k.conflict_field, "conflict_column": k.conflict_column})
     with phase("    counts"):
         counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
     # Free this kind's working tables before the next kind (memory stays bounded).
@@ -241,8 +174,9 @@ def load(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BatchResult:
     kinds = contract.load()
-    if kind and kind not in kinds and kind != "geometry":
-        raise LoadError(f"--kind {kind}: 未知类型 (unknown kind); 可选 (known): {', '.join(ORDER)}")
+    plan = load_plan.load(kinds)
+    if kind and kind not in plan.names:
+        raise LoadError(f"--kind {kind}: 未知类型 (unknown kind); 可选 (known): {', '.join(plan.names)}")
     files = expand(paths)
     if not files:
         raise LoadError("没有找到要加载的文件 (no files to load)")
@@ -256,7 +190,9 @@ def load(
         raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
 
     with publishing(db) as building, tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
-        result = _run(building, Path(work), sources, kinds, kind, as_of or started.date(), strict, started, progress)
+        result = _run(
+            building, Path(work), sources, kinds, plan, kind, as_of or started.date(), strict, started, progress
+        )
         if strict and result.quarantined:
             raise LoadError(f"--strict: {result.quarantined} 行被隔离，未发布 (rows quarantined; nothing published)")
     result.published = True
@@ -341,6 +277,7 @@ def _run(
     work: Path,
     sources: list[Source],
     kinds,
+    plan: Plan,
     forced: str | None,
     as_of: dt.date,
     strict: bool,
@@ -351,28 +288,18 @@ def _run(
     try:
         con.execute(f"SET temp_directory = '{work}'")
         # Bounded memory: DuckDB spills to the work folder beyond this.
-        con.execute(f"SET memory_limit = '{os.environ.get('PBI_LOAD_MEMORY', '1500MB')}'")
-        _reference_tables(con, kinds)
-        _sql(con, "macros.sql")
-        for mart in (
-            "grids",
-            "grid_geometry",
-            "orgs",
-            "members",
-            "services",
-            "demands",
-            "meetings",
-            "load_ledger",
-            "quarantine",
-        ):
-            con.execute((SQL / f"marts/{mart}.sql").read_text(encoding="utf-8").split("CREATE OR REPLACE TEMP VIEW")[0])
+        con.execute(f"SET memory_limit = '{settings.load_memory()}'")
+        _reference_tables(con, kinds, plan)
+        for rel in plan.setup:
+            _sql(con, rel)
         con.execute("SET VARIABLE pbi_secret = ?", [secret.member_key_secret()])
         con.execute("SET VARIABLE pbi_as_of = ?", [as_of.isoformat()])
-        _raw_tables(con, kinds)
+        _raw_tables(con, kinds, plan)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE quarantine_before AS SELECT file_id, row, first_batch FROM quarantine"
         )
         batch_id = scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches")
+        con.execute("SET VARIABLE pbi_batch_id = CAST(? AS INTEGER)", [batch_id])
         result = BatchResult(batch_id)
 
         known = {
@@ -395,11 +322,12 @@ def _run(
             todo.append((src, fr, digest, next_id))  # file ids follow the order files were given
             next_id += 1
         _stage_all(con, todo, kinds, forced, work, staged, progress, batch_id)
-        _sql(con, "staging/stg_id_numbers.sql")
+        for rel in plan.staged:
+            _sql(con, rel)
         counts = []
-        for name in ORDER:
-            with phase(f"process {name}"):
-                counts += _process_kind(con, name, MART_KEY.get(name) or kinds[name].key, batch_id)
+        for k in plan.kinds:
+            with phase(f"process {k.name}"):
+                counts += _process_kind(con, k, plan)
 
         per_file: dict[int, dict[str, int]] = {}
         for fid, retry, outcome, n in counts:
@@ -471,17 +399,3 @@ def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_i
         "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 'unchanged', ?)",
         [batch_id, fid, fr.file, digest, fr.kind, fr.rows_read, fr.quarantined, fr.unchanged, dt.datetime.now()],
     )
-
-
-def quarantine_frame(db: Path, scope: str = "") -> pd.DataFrame:
-    """Every quarantined row in the scope (see access.scope): file,row,kind,column,value,reason
-    (row as a user sees it; ID numbers and phones masked by the loader)."""
-    from pipelines.access.scope import QUARANTINE_IN_SCOPE, quarantine_args
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(
-            f"""SELECT f.file_name AS file, q.row, q.kind, q.header AS column, q.value, q.reason
-            FROM quarantine q JOIN load_files f USING (file_id) WHERE {QUARANTINE_IN_SCOPE}
-            ORDER BY f.file_name, q.row""",
-            quarantine_args(scope),
-        ).df()

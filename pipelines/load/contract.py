@@ -6,15 +6,14 @@ data/config/contract-extra.toml) may add aliases and code values, never remove a
 
 from __future__ import annotations
 
-import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from pipelines import settings
+
 DEFAULT = Path(__file__).resolve().parent.parent / "config" / "contract.toml"
-KINDS_ORDER = ["grids", "geometry", "orgs", "members", "services", "demands", "meetings"]
 
 
 class ContractError(ValueError):
@@ -58,10 +57,6 @@ def normalise_header(text: object) -> str:
     return s.rstrip("*").strip()
 
 
-def extra_path() -> Path:
-    return Path(os.environ.get("PBI_CONTRACT_EXTRA", ROOT / "data" / "config" / "contract-extra.toml"))
-
-
 def load(path: Path = DEFAULT, extra: Path | None = None) -> dict[str, Kind]:
     with path.open("rb") as f:
         base = tomllib.load(f)
@@ -79,7 +74,7 @@ def load(path: Path = DEFAULT, extra: Path | None = None) -> dict[str, Kind]:
             for fname, c in spec["columns"].items()
         }
         kinds[name] = Kind(name, spec["label"], tuple(spec["key"]), cols)
-    extra = extra_path() if extra is None else extra
+    extra = settings.contract_extra_path() if extra is None else extra
     if extra.exists():
         _extend(kinds, extra)
     return kinds

@@ -22,7 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-SQL = Path(__file__).resolve().parent.parent / "sql" / "marts" / "unit_geometry.sql"
+SQL = Path(__file__).resolve().parent.parent / "sql"
+TABLE = SQL / "marts" / "unit_geometry.sql"
+GRID_SHAPES = SQL / "intermediate" / "int_grid_shapes.sql"
 PRECISION = 1e-5  # degrees: 5 decimals, about 1.1 m of latitude
 # Simplification per level, in degrees (1e-4 is about 10 m). A grid is looked at zoomed into
 # its community, a district with the whole city in view; Douglas–Peucker with topology kept.
@@ -99,12 +101,11 @@ def unit_shapes(grids: pd.DataFrame) -> pd.DataFrame:
 
 def build(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build `unit_geometry` in the database being published; the rows written."""
-    con.execute(SQL.read_text(encoding="utf-8"))
-    rows = unit_shapes(con.execute("SELECT * FROM int_grid_shapes").df())
+    con.execute(TABLE.read_text(encoding="utf-8"))
+    rows = unit_shapes(con.execute(GRID_SHAPES.read_text(encoding="utf-8")).df())
     con.register("_unit_shapes", pa.Table.from_pandas(rows, preserve_index=False))
     try:
         con.execute(f"INSERT INTO unit_geometry ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _unit_shapes")
     finally:
         con.unregister("_unit_shapes")
-    con.execute("DROP VIEW int_grid_shapes")
     return len(rows)

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
-from pipelines.load.contract import ROOT
-
-
-def key_path() -> Path:
-    return Path(os.environ.get("PBI_SECRET_KEY_FILE", ROOT / "data" / "secrets" / "member-key"))
+from pipelines import settings
 
 
 def member_key_secret() -> str:
-    path = key_path()
+    path = settings.secret_key_path()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -8,7 +8,7 @@ import hashlib
 import os
 from pathlib import Path
 
-LEVELS = ("grid", "community", "street", "district", "city")
+from pipelines.vocabulary import LEVELS
 
 
 def checked_scope(db: Path, scope: str | None) -> str:

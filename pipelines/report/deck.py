@@ -23,7 +23,8 @@ from pptx.util import Emu, Inches, Pt
 
 from pipelines.report import labels as L
 from pipelines.report import map_image
-from pipelines.report.pack import BLACK_LIST, RED_LIST, Pack
+from pipelines.report.pack import Pack
+from pipelines.vocabulary import BLACK_LIST, LISTS, RED_LIST, YELLOW_CARD
 
 FONT = "微软雅黑"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
@@ -143,7 +144,7 @@ class _Deck:
             total = sum(widths)
             for c, w in enumerate(widths):
                 table.columns[c].width = Emu(int(box[2] * w / total))
-        palette = {**L.GRADE_COLOURS, **L.LIST_COLOURS, "黄牌": L.YELLOW_CARD}
+        palette = {**L.GRADE_COLOURS, **L.LIST_COLOURS, YELLOW_CARD: L.YELLOW_CARD}
         for r, values in enumerate([header, *rows]):
             for c, value in enumerate(values):
                 cell = table.cell(r, c)
@@ -151,7 +152,7 @@ class _Deck:
                 run = cell.text_frame.paragraphs[0].add_run()
                 run.text = str(value)
                 colour = palette.get(value) if r and c in colour_columns else None
-                _font(run.font, 13, bold=not r, colour="#ffffff" if colour and value != "黄牌" else None)
+                _font(run.font, 13, bold=not r, colour="#ffffff" if colour and value != YELLOW_CARD else None)
                 if colour:
                     cell.fill.solid()
                     cell.fill.fore_color.rgb = _rgb(colour)
@@ -251,7 +252,7 @@ def _overview(d: _Deck) -> None:
             series,
             (MARGIN, BODY_TOP, Inches(7), BODY_HEIGHT),
         )
-    grades = [g["name"] for g in p.methodology.config["grades"]]
+    grades = [g.name for g in p.methodology.grades]
     counts = p.units["grade"].value_counts()
     chart = d.chart(
         s,
@@ -272,7 +273,8 @@ def _overview(d: _Deck) -> None:
         f"{L.LEVEL_NAMES[p.level]} {len(p.units)} 个，参与排名 {len(p.ranked)} 个",
         f"{p.scope_name}综合指数 {L.score(now['composite'] if now is not None else None)}"
         + ("" if change is None or change != change else f"，较上季 {change:+.1f}"),
-        f"红榜 {len(p.listed(RED_LIST))} 个 · 黑榜 {len(p.listed(BLACK_LIST))} 个 · 黄牌 {len(p.yellow_cards)} 个",
+        f"{RED_LIST} {len(p.listed(RED_LIST))} 个 · {BLACK_LIST} {len(p.listed(BLACK_LIST))} 个 · "
+        f"{YELLOW_CARD} {len(p.yellow_cards)} 个",
         f"列入整改清单 {len(p.rectification)} 个",
     ]
     _text(s, Inches(7.8), Inches(4.8), Inches(5), Inches(2), lines, 15)
@@ -352,10 +354,10 @@ def _unit_rows(rows: pd.DataFrame) -> list[list[str]]:
 
 def _lists(d: _Deck) -> None:
     p = d.p
-    s = d.slide("红榜与黑榜")
+    s = d.slide(f"{RED_LIST}与{BLACK_LIST}")
     header = ["排名", "单位", "综合", "等级", "变化"]
     half = (WIDTH - 2 * MARGIN - Inches(0.4)) / 2
-    for i, (name, colour) in enumerate(((RED_LIST, "#c62828"), (BLACK_LIST, "#212121"))):
+    for i, (name, colour) in enumerate((name, L.LIST_COLOURS[name]) for name in LISTS):
         left = MARGIN + i * (half + Inches(0.4))
         rows = _unit_rows(p.listed(name))
         _text(s, left, BODY_TOP, int(half), Inches(0.5), [f"{name}（{len(rows)} 个）"], 20, True, colour)
@@ -380,9 +382,9 @@ def _lists(d: _Deck) -> None:
                 14,
             )
     cards = p.yellow_cards
-    s = d.slide(f"黄牌（{len(cards)} 个）")
+    s = d.slide(f"{YELLOW_CARD}（{len(cards)} 个）")
     if cards.empty:
-        _empty(s, "本季没有单位被亮黄牌。")
+        _empty(s, f"本季没有单位被亮{YELLOW_CARD}。")
         return
     rows = [
         [
@@ -403,7 +405,7 @@ def _lists(d: _Deck) -> None:
         (3, 1.2, 1.2, 1, 1, 1),
         (4, 5),
     )
-    _more(s, MARGIN, Inches(8), len(cards), "黄牌")
+    _more(s, MARGIN, Inches(8), len(cards), YELLOW_CARD)
 
 
 def _weak_text(weakest: list[dict]) -> str:
@@ -480,7 +482,7 @@ def _methodology(d: _Deck) -> None:
     s = d.slide("方法说明")
     lines = [
         *L.method_lines(p),
-        f"方法：{p.methodology.config.get('name_zh', '')}（{p.run['methodology_version']}），"
+        f"方法：{p.methodology.name_zh or ''}（{p.run['methodology_version']}），"
         f"配置哈希 {p.run['config_hash']}；完整指标与权重见工作簿“方法说明”表。",
     ]
     _text(s, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, lines, 16)

@@ -5,6 +5,7 @@ grade reads the same on screen, on paper and on the projector."""
 
 from __future__ import annotations
 
+from pipelines import vocabulary as V
 from pipelines.numbers import date_time_zh as date_time
 from pipelines.numbers import date_zh as date
 from pipelines.numbers import indicator_value, rank_change, rank_range, score
@@ -13,11 +14,12 @@ from pipelines.report.pack import Pack
 # The shared number and date forms (pipelines/numbers.py), under the names the layouts use.
 __all__ = ["date", "date_time", "indicator_value", "rank_change", "rank_range", "score"]
 
-LEVEL_NAMES = {"grid": "网格", "community": "社区", "street": "街道", "district": "区县", "city": "全市"}
-SCORES = {"composite": "综合指数", "fortress": "堡垒指数", "vanguard": "先锋指数", "service": "服务指数"}
+LEVEL_NAMES = dict(zip(V.LEVELS, ("网格", "社区", "街道", "区县", "全市"), strict=True))
+SCORES = dict(zip(V.SCORES, ("综合指数", "堡垒指数", "先锋指数", "服务指数"), strict=True))
+# The default methodology's grades; a grade another methodology names is drawn in OTHER.
 GRADE_COLOURS = {"好": "#1b7837", "较好": "#5aae61", "一般": "#9e9e9e", "较差": "#7b3294"}
-LIST_COLOURS = {"红榜": "#c62828", "黑榜": "#212121"}
-YELLOW_CARD = "#f0a500"
+LIST_COLOURS = {V.RED_LIST: "#c62828", V.BLACK_LIST: "#212121"}
+YELLOW_CARD = "#f0a500"  # the yellow card's colour
 OTHER = "#bdbdbd"  # a grade a methodology names otherwise
 
 
@@ -47,15 +49,16 @@ def file_stem(p: Pack) -> str:
 
 def method_lines(p: Pack) -> list[str]:
     """The methodology in sentences, from the run's own configuration (workbook and deck)."""
-    c = p.methodology.config
-    grades = "、".join(f"{g['name']}≥{g['min']}" for g in c["grades"][:-1]) + f"、{c['grades'][-1]['name']}其余"
-    composite = "综合指数 = " + "、".join(SCORES.get(k, k) for k in c["composite"]["indices"]) + "的平均"
-    scale, lists, cap, card = c["scoring"]["scale"], c["lists"], c["cap_rule"], c["yellow_card"]
+    m = p.methodology
+    grades = "、".join(f"{g.name}≥{g.min}" for g in m.grades[:-1]) + f"、{m.lowest_grade}其余"
+    composite = "综合指数 = " + "、".join(SCORES.get(k, k) for k in m.composite.indices) + "的平均"
+    scale, lists, cap, card = m.scoring.scale, m.lists, m.cap_rule, m.yellow_card
     return [
         f"指标得分 = {scale} ×（现值 − 下限）/（上限 − 下限），截断在 0–{scale}；指数为指标得分的加权平均。",
         composite + "；任一指数缺失则综合指数缺失，不参与排名。",
-        f"分类定级：{grades}；群众满意度低于 {cap['satisfaction_below']} 时最高定为“{cap['max_grade']}”。",
-        f"红榜 / 黑榜：综合排名前 / 后 {lists['red_share']:.0%} / {lists['black_share']:.0%}（向上取整，并列一并列入；"
-        f"参与排名单位不少于 {lists['min_ranked_units']} 个时才评定）。",
-        f"黄牌：综合指数比上季下降 {card['composite_drop']} 分及以上，或连续两季为“{card['repeat_grade']}”。",
+        f"分类定级：{grades}；群众满意度低于 {cap.satisfaction_below} 时最高定为“{cap.max_grade}”。",
+        f"{V.RED_LIST} / {V.BLACK_LIST}：综合排名前 / 后 {lists.red_share:.0%} / {lists.black_share:.0%}"
+        "（向上取整，并列一并列入；"
+        f"参与排名单位不少于 {lists.min_ranked_units} 个时才评定）。",
+        f"{V.YELLOW_CARD}：综合指数比上季下降 {card.composite_drop} 分及以上，或连续两季为“{card.repeat_grade}”。",
     ]

@@ -12,7 +12,6 @@ rights, the command line its `--scope` and `--clear-names`. Values reach SQL as 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,14 +19,15 @@ import duckdb
 import pandas as pd
 
 from pipelines.access.masking import mask_name
-from pipelines.access.scope import GRID_PATH, UNIT_PATH, as_unit, sql_args, sql_in
+from pipelines.access.scope import as_unit
 from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.numbers import number
+from pipelines.serve import geometry, members, periods, runs
+from pipelines.serve import units as served_units
+from pipelines.serve.query import published
+from pipelines.vocabulary import BLACK_LIST, INDICES, LEVELS, RED_LIST, YELLOW_CARD
 
-LEVELS = ("grid", "community", "street", "district", "city")
-BLACK_LIST = "黑榜"  # the list labels the engine writes (mart_unit_scores.sql)
-RED_LIST = "红榜"
 DEFAULT_SCORECARDS = 30
 TOP_MEMBERS = 20
 
@@ -60,7 +60,7 @@ class Pack:
 
     @property
     def lowest_grade(self) -> str:
-        return self.methodology.config["grades"][-1]["name"]
+        return self.methodology.lowest_grade
 
     @property
     def ranked(self) -> pd.DataFrame:
@@ -80,30 +80,6 @@ class Pack:
         return f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
 
 
-_SCOPED_UNITS = f"""
-    SELECT u.* EXCLUDE (run_id), p.composite AS prev_composite, p.grade AS prev_grade, {UNIT_PATH} AS path
-    FROM unit_scores u LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id
-    LEFT JOIN unit_scores p ON p.run_id = u.run_id AND p.level = u.level AND p.unit_id = u.unit_id AND p.period = ?
-    WHERE u.run_id = ? AND u.period = ? AND u.level = ? AND {sql_in(UNIT_PATH)}"""
-
-# The organisation answerable for a unit: a grid's branch (网格党支部), a community's committee
-# (社区党委, the parent of its grids' branches); streets and districts have none in the
-# organisation export and are named by the office that leads them.
-_RESPONSIBLE = f"""
-    WITH branches AS (
-        SELECT b.grid_id, b.org_id, b.org_name, b.parent_org_id, {GRID_PATH} AS community_path
-        FROM orgs b JOIN grids g USING (grid_id) WHERE b.org_type = '网格党支部'),
-    by_grid AS (
-        SELECT 'grid' AS level, grid_id AS unit_id, string_agg(org_name, '、' ORDER BY org_id) AS organisation
-        FROM branches GROUP BY grid_id),
-    by_community AS (
-        SELECT 'community' AS level, b.community_path AS unit_id,
-            string_agg(DISTINCT c.org_name, '、' ORDER BY c.org_name) AS organisation
-        FROM branches b JOIN orgs c ON c.org_id = b.parent_org_id AND c.org_type = '社区党委'
-        GROUP BY b.community_path)
-    SELECT * FROM by_grid UNION ALL SELECT * FROM by_community"""
-
-
 def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
     """The units on the red list (红榜, best first) or the black list (黑榜, worst first)."""
     rows = units[units["list"] == name]
@@ -115,33 +91,21 @@ def carded(units: pd.DataFrame) -> pd.Series:
     return units["yellow_card"].fillna(False).astype(bool)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or []).df()
+# The run record's fields a pack carries (with loaded_at and data_date), in this order.
+RUN_FIELDS = ("run_id", "computed_at", "methodology_version", "config_hash", "config_text", "data_batch", "data_digest")
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(_frame(con, "SELECT table_name FROM information_schema.tables")["table_name"])
-
-
-def _run(con: duckdb.DuckDBPyConnection, run: int | None) -> dict:
-    rows = _frame(
-        con,
-        "SELECT run_id, computed_at, methodology_version, config_hash, config_text, data_batch, data_digest "
-        "FROM runs WHERE run_id = coalesce(?, (SELECT max(run_id) FROM runs))",
-        [run],
-    )
-    if rows.empty:
+def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str) -> dict:
+    """The record of the run the pack reads (runs.resolve: `run`, or the latest) and when its
+    data was loaded and stands."""
+    resolved = runs.resolve(con, run, period)
+    if resolved is None:
         raise PackError(
             f"run {run}: 没有这次计算 (no such run)" if run is not None else "尚未计算指数 (no results yet)"
         )
-    record = rows.iloc[0].to_dict()
-    record["loaded_at"], record["data_date"] = None, None
-    tables = _tables(con)
-    if "load_batches" in tables and record["data_batch"] is not None and record["data_batch"] == record["data_batch"]:
-        loaded = _frame(con, "SELECT finished_at FROM load_batches WHERE batch_id = ?", [int(record["data_batch"])])
-        record["loaded_at"] = None if loaded.empty else loaded["finished_at"].iloc[0]
-    if "members" in tables:  # the roster snapshot the data stands at (数据日期)
-        record["data_date"] = _frame(con, "SELECT max(as_of) AS d FROM members")["d"].iloc[0]
+    full = runs.record(con, resolved)
+    record = {k: full[k] for k in RUN_FIELDS}
+    record["loaded_at"], record["data_date"] = runs.loaded_at(con, record), runs.data_date(con)
     return record
 
 
@@ -157,7 +121,7 @@ def _rectification(
 ) -> pd.DataFrame:
     """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
     its two weakest indicators by lost points against their goalposts, and who answers for it."""
-    lowest = m.config["grades"][-1]["name"]
+    lowest = m.lowest_grade
     chosen = units[(units["grade"] == lowest) | (units["list"] == BLACK_LIST) | carded(units)]
     columns = [
         "unit_id",
@@ -174,14 +138,18 @@ def _rectification(
     if chosen.empty:
         return pd.DataFrame(columns=columns)
     level = chosen["level"].iloc[0]
-    responsible = _frame(con, f"SELECT unit_id, organisation FROM ({_RESPONSIBLE}) WHERE level = ?", [level])
+    # Grids and communities: their branch or committee; streets and districts have none in the
+    # organisation export and are named by the office that leads them.
+    responsible = served_units.responsible(con, level)
     out = chosen.merge(responsible, on="unit_id", how="left")
     if level in ("street", "district"):
         office = "党工委" if level == "street" else "委"
         out["organisation"] = out["unit_name"] + office
     out["reasons"] = [
         "、".join(
-            r for r, hit in ((lowest, grade == lowest), (BLACK_LIST, band == BLACK_LIST), ("黄牌", bool(card))) if hit
+            r
+            for r, hit in ((lowest, grade == lowest), (BLACK_LIST, band == BLACK_LIST), (YELLOW_CARD, bool(card)))
+            if hit
         )
         for grade, band, card in zip(out["grade"], out["list"], carded(out), strict=True)
     ]
@@ -199,26 +167,26 @@ def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.
     open — the engine's decomposition (pipelines.engine.explain) given the unit's published
     index scores (`unit`: fortress, vanguard, service) and its indicator values and scores
     (`values`: F1, F1_score, …)."""
-    scores = {i["code"]: number(values.get(f"{i['code']}_score")) for i in m.indicators()}
-    known = {k: number(unit.get(k)) for k in ("fortress", "vanguard", "service")}
+    scores = {i.code: number(values.get(f"{i.code}_score")) for i in m.indicators}
+    known = {k: number(unit.get(k)) for k in INDICES}
     parts = {p["code"]: p for p in contributions(m.tree(), scores | known, "composite")}
-    index_names = {i["code"]: i[f"name_{lang}"] for i in m.config["indices"]}
+    index_names = m.index_names(lang)
     return pd.DataFrame(
         [
             {
-                "index": index_names[i["index"]],
-                "code": i["code"],
-                "name": i[f"name_{lang}"],
-                "value": number(values.get(i["code"])),
-                "lo": float(i["lo"]),
-                "hi": float(i["hi"]),
-                "direction": int(i["direction"]),
-                "score": scores[i["code"]],
-                "weight": parts.get(i["code"], {}).get("share_parent", 0.0),
-                "contribution": parts.get(i["code"], {}).get("contribution", 0.0),
-                "lost": parts.get(i["code"], {}).get("gain", 0.0),
+                "index": index_names[i.index],
+                "code": i.code,
+                "name": i.name(lang),
+                "value": number(values.get(i.code)),
+                "lo": float(i.lo),
+                "hi": float(i.hi),
+                "direction": int(i.direction),
+                "score": scores[i.code],
+                "weight": parts.get(i.code, {}).get("share_parent", 0.0),
+                "contribution": parts.get(i.code, {}).get("contribution", 0.0),
+                "lost": parts.get(i.code, {}).get("gain", 0.0),
             }
-            for i in m.indicators()
+            for i in m.indicators
         ]
     )
 
@@ -233,55 +201,28 @@ def _scorecards(
 
 
 def _indicator_values(
-    con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, units: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, chosen: pd.DataFrame
 ) -> dict[str, dict]:
-    """The units' indicator values and scores as the run scored them, by unit id (read once for
-    the rectification list and the scorecards)."""
-    rows = _frame(
-        con,
-        "SELECT * EXCLUDE (run_id, period, level) FROM indicator_scores "
-        "WHERE run_id = ? AND period = ? AND level = ? AND list_contains(?::VARCHAR[], unit_id)",
-        [run, period, level, units["unit_id"].tolist()],
-    )
-    return rows.set_index("unit_id").to_dict("index")
+    """The chosen units' indicator values and scores as the run scored them, by unit id (read
+    once for the rectification list and the scorecards)."""
+    rows = served_units.indicator_values(con, run, period, level)
+    return rows[rows["unit_id"].isin(chosen["unit_id"])].set_index("unit_id").to_dict("index")
+
+
+MEMBER_COLUMNS = ["name", "grid_id", "grid_name", "services", "hours", "score", "tier"]
 
 
 def _members(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str, show_names: bool) -> pd.DataFrame:
     """The scope's top members of the quarter by vanguard score, names masked unless shown."""
-    if "member_scores" not in _tables(con):
-        return pd.DataFrame(columns=["name", "grid_id", "grid_name", "services", "hours", "score", "tier"])
-    pkey = int(period[:4]) * 10 + int(period[-1])
-    rows = _frame(
-        con,
-        f"""WITH chosen AS (
-                SELECT m.member_no, r.grid_id, g.grid_name, m.services, m.hours, m.score, m.tier_no
-                FROM member_scores m JOIN grid_registry r USING (grid_no) JOIN grids g USING (grid_id)
-                WHERE m.run_id = ? AND m.pkey = ? AND {sql_in(GRID_PATH)}
-                ORDER BY m.score DESC, m.member_no LIMIT ?)
-            SELECT n.name, c.grid_id, c.grid_name, c.services, c.hours, c.score, t.tier
-            FROM chosen c JOIN run_tiers t ON t.run_id = ? AND t.tier_no = c.tier_no
-            LEFT JOIN (SELECT member_no, arg_max(name, as_of) AS name FROM members
-                       WHERE member_no IN (SELECT member_no FROM chosen) GROUP BY member_no) n USING (member_no)
-            ORDER BY c.score DESC, c.member_no""",
-        [run, pkey, *sql_args(scope), TOP_MEMBERS, run],
-    )
+    if not published(con, "member_scores"):
+        return pd.DataFrame(columns=MEMBER_COLUMNS)
+    rows = members.listed(con, run, period, scope, "top", TOP_MEMBERS)[MEMBER_COLUMNS]
     return rows if show_names else rows.assign(name=rows["name"].map(mask_name))
 
 
 def _geometry(con: duckdb.DuckDBPyConnection, level: str, scope: str) -> list[dict]:
-    if "unit_geometry" not in _tables(con):
-        return []
-    rows = _frame(
-        con,
-        "SELECT u.unit_id, u.geometry FROM unit_geometry u "
-        "LEFT JOIN grids g ON u.level = 'grid' AND g.grid_id = u.unit_id "
-        f"WHERE u.level = ? AND {sql_in(UNIT_PATH)} ORDER BY u.unit_id",
-        [level, *sql_args(scope)],
-    )
-    return [
-        {"type": "Feature", "id": unit, "geometry": json.loads(g)}
-        for unit, g in zip(rows["unit_id"], rows["geometry"], strict=True)
-    ]
+    rows = geometry.units(con, level, scope)
+    return [] if rows is None else geometry.features(rows)
 
 
 def build(
@@ -299,38 +240,26 @@ def build(
     read connection to the published warehouse and results (scores_db.connect_read)."""
     if level not in LEVELS:
         raise PackError(f"level {level}: 层级应为 {', '.join(LEVELS)}")
-    record = _run(con, run)
+    record = _run(con, run, period)
     run_id = int(record["run_id"])
     m = parse(record.pop("config_text"), Path(f"run-{run_id}.toml"))
-    quarters = _frame(con, "SELECT DISTINCT period FROM unit_scores WHERE run_id = ? ORDER BY period", [run_id])[
-        "period"
-    ].tolist()
+    quarters = periods.periods(con, run_id)
     if period not in quarters:
         raise PackError(f"period {period}: 本次计算没有该季度 (quarters: {', '.join(quarters)})")
-    at = quarters.index(period)
-    units = _frame(
-        con,
-        f"SELECT * FROM ({_SCOPED_UNITS}) ORDER BY composite_rank NULLS LAST, unit_id",
-        [quarters[at - 1] if at > 0 else None, run_id, period, level, *sql_args(scope)],
-    )
-    values = _indicator_values(con, run_id, period, level, units)
-    scope_level, scope_id = as_unit(scope)
-    history = _frame(
-        con,
-        "SELECT * EXCLUDE (run_id) FROM unit_scores WHERE run_id = ? AND level = ? AND unit_id = ? ORDER BY period",
-        [run_id, scope_level, scope_id],
-    )
+    previous = periods.previous(quarters, period)
+    ranked = served_units.scores(con, run_id, period, level, scope, previous)
+    values = _indicator_values(con, run_id, period, level, ranked)
     return Pack(
         period=period,
-        previous=quarters[at - 1] if at > 0 else None,
+        previous=previous,
         level=level,
         scope=scope,
         run=record,
         methodology=m,
-        units=units,
-        scope_history=history,
-        rectification=_rectification(con, m, units, values),
-        scorecards=_scorecards(m, units, values, scorecards),
+        units=ranked,
+        scope_history=served_units.history(con, run_id, *as_unit(scope)),
+        rectification=_rectification(con, m, ranked, values),
+        scorecards=_scorecards(m, ranked, values, scorecards),
         members=_members(con, run_id, period, scope, show_names),
         geometry=_geometry(con, level, scope),
         names_shown=show_names,

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines import vocabulary as V
 from pipelines.access.cells import inert_value
 from pipelines.numbers import number
 from pipelines.report import labels as L
-from pipelines.report.pack import BLACK_LIST, RED_LIST, Pack
+from pipelines.report.pack import Pack
 
 FONT = "微软雅黑"
 # One column of a table: header, width, how to read the value from a row, and its format name.
@@ -29,19 +30,21 @@ def _int(x: object) -> int | None:
     return None if x is None or x != x else int(x)
 
 
+def _or(name: str | None, otherwise: str) -> str:
+    """A name the methodology may leave out."""
+    return otherwise if name is None else name
+
+
 RANKING: list[Column] = [
     ("排名", 7, lambda r: _int(r["composite_rank"]), "int"),
     ("单位编码", 18, lambda r: r["unit_id"], "text"),
     ("单位", 18, lambda r: r["unit_name"], "text"),
-    ("综合指数", 10, lambda r: number(r["composite"]), "score"),
-    ("堡垒指数", 10, lambda r: number(r["fortress"]), "score"),
-    ("先锋指数", 10, lambda r: number(r["vanguard"]), "score"),
-    ("服务指数", 10, lambda r: number(r["service"]), "score"),
+    *((name, 10, lambda r, k=k: number(r[k]), "score") for k, name in L.SCORES.items()),
     ("等级", 8, lambda r: r["grade"] if isinstance(r["grade"], str) else "—", "text"),
     ("排名变化", 10, lambda r: _int(r["rank_change"]), "change"),
     ("排名区间", 10, lambda r: L.rank_range(r["rank_q05"], r["rank_q95"]), "text"),
     ("榜单", 8, lambda r: r["list"] if isinstance(r["list"], str) else "", "text"),
-    ("黄牌", 8, lambda r: "黄牌" if r["yellow_card"] is True else "", "text"),
+    (V.YELLOW_CARD, 8, lambda r: V.YELLOW_CARD if r["yellow_card"] is True else "", "text"),
 ]
 LIST_COLUMNS = [c for c in RANKING if c[0] in ("排名", "单位编码", "单位", "综合指数", "等级", "排名变化")]
 YELLOW_COLUMNS: list[Column] = [
@@ -142,9 +145,11 @@ class _Book:
             "note": self.wb.add_format({**base, "font_color": "#666666", "italic": True}),
             "date": self.wb.add_format({**base, "num_format": "yyyy年m月d日 hh:mm", "align": "left"}),
         }
-        coloured = {**L.GRADE_COLOURS, **L.LIST_COLOURS, "黄牌": L.YELLOW_CARD}
+        coloured = {**L.GRADE_COLOURS, **L.LIST_COLOURS, V.YELLOW_CARD: L.YELLOW_CARD}
         self.band = {
-            value: self.wb.add_format({"bg_color": colour, "font_color": "#000000" if value == "黄牌" else "#ffffff"})
+            value: self.wb.add_format(
+                {"bg_color": colour, "font_color": "#000000" if value == V.YELLOW_CARD else "#ffffff"}
+            )
             for value, colour in coloured.items()
         }
         self.names: set[str] = set()
@@ -184,7 +189,7 @@ class _Book:
         ws.freeze_panes(top + 1, 0)
         ws.autofilter(top, 0, last, len(columns) - 1)
         for c, (header, *_rest) in enumerate(columns):
-            if header in ("等级", "榜单", "黄牌", "本季等级", "上季等级"):
+            if header in ("等级", "榜单", V.YELLOW_CARD, "本季等级", "上季等级"):
                 for value, fmt in self.band.items():
                     ws.conditional_format(
                         top + 1, c, last, c, {"type": "cell", "criteria": "==", "value": f'"{value}"', "format": fmt}
@@ -210,7 +215,7 @@ def _cover(b: _Book) -> None:
         ("运行编号", f"#{p.run['run_id']}（计算于 {L.date_time(p.run['computed_at'])}）"),
         (
             "方法版本",
-            f"{p.methodology.config.get('name_zh', p.run['methodology_version'])}（{p.run['methodology_version']}）",
+            f"{_or(p.methodology.name_zh, p.run['methodology_version'])}（{p.run['methodology_version']}）",
         ),
         ("配置哈希 SHA-256", str(p.run["config_hash"])),
         ("数据日期", L.date(p.run["data_date"])),
@@ -231,7 +236,8 @@ def _cover(b: _Book) -> None:
     notes = [
         "排名为该层级全部单位的正式排名；按范围筛选只显示范围内的单位，不重新排名。",
         "排名区间为数据抽样下排名的 90% 区间（5%–95%），区间重叠的单位差别不显著。",
-        "整改清单：等级为“较差”、列入黑榜或被亮黄牌的单位；薄弱指标为综合指数失分最多的两项。",
+        f"整改清单：等级为“{p.lowest_grade}”、列入{V.BLACK_LIST}或被亮{V.YELLOW_CARD}的单位；"
+        "薄弱指标为综合指数失分最多的两项。",
         "凭运行编号与配置哈希可在看板“方法说明”页或命令行复核本材料的全部数字。",
     ]
     for r, note in enumerate(notes, start=len(rows) + 3):
@@ -240,7 +246,7 @@ def _cover(b: _Book) -> None:
 
 def _methodology(b: _Book) -> None:
     p, ws = b.p, b.sheet("方法说明")
-    c = p.methodology.config
+    m = p.methodology
     columns: list[Column] = [
         ("指数", 10, lambda r: r["index"], "text"),
         ("代码", 7, lambda r: r["code"], "text"),
@@ -249,9 +255,21 @@ def _methodology(b: _Book) -> None:
         ("指数内权重", 11, lambda r: float(r["weight"]), "points"),
         ("缺失处理", 10, lambda r: "计 0 分" if r.get("missing") == "zero" else "跳过", "text"),
     ]
-    names = {i["code"]: i["name_zh"] for i in c["indices"]}
-    rows = [{**i, "index": names[i["index"]]} for i in p.methodology.indicators()]
-    end = b.table(ws, 0, columns, rows, caption=f"{c.get('name_zh', '')}：指标、目标区间与权重")
+    names = m.index_names("zh")
+    rows = [
+        {
+            "index": names[i.index],
+            "code": i.code,
+            "name_zh": i.name("zh"),
+            "lo": i.lo,
+            "hi": i.hi,
+            "direction": i.direction,
+            "weight": i.weight,
+            "missing": i.missing,
+        }
+        for i in m.indicators
+    ]
+    end = b.table(ws, 0, columns, rows, caption=f"{_or(m.name_zh, '')}：指标、目标区间与权重")
     for r, line in enumerate(L.method_lines(p), start=end + 1):
         ws.write_string(r, 0, line, b.f["text"])
 
@@ -262,7 +280,7 @@ def _scorecards(b: _Book) -> None:
         ws.write(0, 0, f"{unit['unit_name']}（{unit['unit_id']}）评分卡 · {L.quarter(b.p.period)}", b.f["title"])
         facts = [
             ("综合排名", f"{L.score(unit['composite_rank']).replace('.0', '')} / {_int(unit['ranked_units']) or '—'}"),
-            *((L.SCORES[k], L.score(unit[k])) for k in ("composite", "fortress", "vanguard", "service")),
+            *((name, L.score(unit[k])) for k, name in L.SCORES.items()),
             ("等级", unit["grade"] if isinstance(unit["grade"], str) else "—"),
             ("排名变化", L.rank_change(unit["rank_change"])),
             (
@@ -271,7 +289,7 @@ def _scorecards(b: _Book) -> None:
                     x
                     for x in (
                         unit["list"] if isinstance(unit["list"], str) else "",
-                        "黄牌" if unit["yellow_card"] is True else "",
+                        V.YELLOW_CARD if unit["yellow_card"] is True else "",
                     )
                     if x
                 )
@@ -309,9 +327,9 @@ def render(p: Pack) -> bytes:
     _cover(b)
     units = _records(p.units)
     b.table(b.sheet("排名"), 0, RANKING, units)
-    b.table(b.sheet(RED_LIST), 0, LIST_COLUMNS, _records(p.listed(RED_LIST)))
-    b.table(b.sheet(BLACK_LIST), 0, LIST_COLUMNS, _records(p.listed(BLACK_LIST)))
-    b.table(b.sheet("黄牌"), 0, YELLOW_COLUMNS, _records(p.yellow_cards))
+    b.table(b.sheet(V.RED_LIST), 0, LIST_COLUMNS, _records(p.listed(V.RED_LIST)))
+    b.table(b.sheet(V.BLACK_LIST), 0, LIST_COLUMNS, _records(p.listed(V.BLACK_LIST)))
+    b.table(b.sheet(V.YELLOW_CARD), 0, YELLOW_COLUMNS, _records(p.yellow_cards))
     b.table(b.sheet("整改清单"), 0, RECTIFICATION, _records(p.rectification))
     b.table(b.sheet("先锋党员"), 0, MEMBERS, _records(p.members), caption=L.names_note(p))
     _methodology(b)

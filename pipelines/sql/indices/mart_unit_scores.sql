@@ -2,7 +2,7 @@
 -- rank of each score within the level (ties share the lowest rank: 1, 2, 2, 4; missing
 -- scores are not ranked) and within the peer class, the composite rank's change against the
 -- previous period, red/black list and yellow card. {grade_case}, {grade_order} etc. come
--- from the methodology. Ranks compare scores rounded to 9 decimals, so floating-point noise
+-- from the methodology; the list labels {red_list} and {black_list} from pipelines/vocabulary.py. Ranks compare scores rounded to 9 decimals, so floating-point noise
 -- (1e-14) never splits units whose scores are equal by hand.
 CREATE OR REPLACE TEMP TABLE mart_unit_scores_new AS
 WITH graded AS (
@@ -38,9 +38,9 @@ SELECT period, level, unit_id, unit_name, peer_class, fortress, vanguard, servic
     CASE WHEN composite IS NOT NULL THEN grade END AS grade,
     fortress_rank, vanguard_rank, service_rank, composite_rank, peer_rank, ranked_units,
     prev_rank - composite_rank AS rank_change,
-    CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units) THEN '红榜'
+    CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units) THEN {red_list}
          WHEN ranked_units >= {min_units} AND composite_rank_from_bottom <= ceil({black_share} * ranked_units)
-             THEN '黑榜' END AS list,
+             THEN {black_list} END AS list,
     coalesce(composite IS NOT NULL AND ((prev_composite - composite) >= {yellow_drop}
         OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})), false) AS yellow_card
 FROM previous;

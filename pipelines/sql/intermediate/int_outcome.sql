@@ -2,11 +2,13 @@
 -- copy of an earlier row of the same file), superseded (a retried quarantined row whose key
 -- has since been loaded), conflict (key repeated in the batch with other content), repeat
 -- (same key and content as an earlier row of the batch), or new / changed / unchanged
--- against the published table. {key} and {content} are filled in from the contract.
+-- against the published table. From the load plan: {kind}, its {mart} and its {key}
+-- ({key:k=r}: k's key columns equal r's). A row's content is every typed column but the
+-- bookkeeping ones (_file_id, _row, _retry, _fail).
 -- Aggregates over small sets, not windows over every row: this runs on millions of rows.
 CREATE OR REPLACE TEMP TABLE int_{kind}_outcome AS
 WITH rows AS MATERIALIZED (
-    SELECT t.*, hash({content}) AS _content FROM int_{kind}_typed t
+    SELECT t.*, hash(*COLUMNS(* EXCLUDE (_file_id, _row, _retry, _fail))) AS _content FROM int_{kind}_typed t
 ), dup_groups AS (
     SELECT _file_id, _content, min(_row) AS _first_row FROM rows WHERE _fail IS NULL
     GROUP BY ALL HAVING count(*) > 1
@@ -41,5 +43,5 @@ SELECT r.*, d._first_row,
 FROM rows r
 LEFT JOIN dup_groups d ON r._fail IS NULL AND d._file_id = r._file_id AND d._content = r._content
 LEFT JOIN superseded s ON s._file_id = r._file_id AND s._row = r._row
-LEFT JOIN key_groups k ON r._fail IS NULL AND {key_match_kr}
-LEFT JOIN {mart} m ON r._fail IS NULL AND {key_match_mr};
+LEFT JOIN key_groups k ON r._fail IS NULL AND {key:k=r}
+LEFT JOIN {mart} m ON r._fail IS NULL AND {key:m=r};

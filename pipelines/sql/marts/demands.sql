@@ -4,7 +4,3 @@ CREATE TABLE IF NOT EXISTS demands (
     ticket_id VARCHAR, grid_id VARCHAR, category VARCHAR, reported_at TIMESTAMP,
     claimed_by_key VARCHAR, claimed_by_no INTEGER, resolved_at TIMESTAMP, resolved_level VARCHAR, satisfaction BIGINT, description VARCHAR,
     _content UBIGINT, _batch_id INTEGER, _file_id INTEGER, _row INTEGER);
-CREATE OR REPLACE TEMP VIEW int_demands_typed AS
-SELECT ticket_id, grid_id, category, reported_at_t AS reported_at, claimed_by_key, resolved_at_t AS resolved_at,
-    resolved_level, satisfaction_n AS satisfaction, description, _file_id, _row, _retry, _fail
-FROM int_demands_checked;

@@ -8,9 +8,3 @@ CREATE TABLE IF NOT EXISTS members (
     birth_date DATE, education VARCHAR, member_category VARCHAR, join_date DATE, full_member_date DATE,
     branch VARCHAR, member_type VARCHAR, grid_id VARCHAR, grid_no INTEGER, employer VARCHAR, phone_masked VARCHAR, status VARCHAR,
     _content UBIGINT, _batch_id INTEGER, _file_id INTEGER, _row INTEGER);
-CREATE OR REPLACE TEMP VIEW int_members_typed AS
-SELECT as_of_d AS as_of, id_number_key AS member_key, id_number_mask AS id_masked, name, gender, ethnicity,
-    birth_date_d AS birth_date, education, member_category, join_date_d AS join_date,
-    full_member_date_d AS full_member_date, branch, member_type, grid_id, employer, phone_mask AS phone_masked,
-    status, _file_id, _row, _retry, _fail
-FROM int_members_checked;

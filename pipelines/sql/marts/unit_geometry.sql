@@ -8,8 +8,3 @@ CREATE OR REPLACE TABLE unit_geometry (
     level VARCHAR, unit_id VARCHAR, grids INTEGER, geometry VARCHAR,
     min_lon DOUBLE, min_lat DOUBLE, max_lon DOUBLE, max_lat DOUBLE, center_lon DOUBLE, center_lat DOUBLE,
     PRIMARY KEY (level, unit_id));
--- The grids that have a boundary, with their place.
-CREATE OR REPLACE TEMP VIEW int_grid_shapes AS
-SELECT grid_id, district, street, community, geometry
-FROM grid_geometry JOIN grids USING (grid_id)
-ORDER BY grid_id;

@@ -16,5 +16,6 @@ SELECT _file_id, _row,
     CASE WHEN phone_clean IS NOT NULL AND NOT regexp_full_match(phone_clean, '\d{11}') THEN 'invalid_phone' END
         AS phone_rule,
     pbi_clean(status) AS status,
-    coalesce(pbi_clean(as_of), getvariable('pbi_as_of')) AS as_of
+    coalesce(pbi_clean(as_of), getvariable('pbi_as_of')) AS as_of,
+    false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
 FROM c LEFT JOIN stg_id_numbers i USING (id_clean);

@@ -6,5 +6,6 @@ SELECT _file_id, _row,
     i.id_key AS id_number_key, i.id_mask AS id_number_mask, i.id_rule AS id_number_rule,
     pbi_clean(grid_id) AS grid_id, pbi_clean(service_date) AS service_date, pbi_text(category) AS category,
     pbi_clean(hours) AS hours, pbi_clean(beneficiaries) AS beneficiaries, pbi_clean(rating) AS rating,
-    pbi_text(description) AS description
+    pbi_text(description) AS description,
+    false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
 FROM c LEFT JOIN stg_id_numbers i USING (id_clean);
