@@ -213,7 +213,9 @@ def login_page() -> None:
     if submitted:
         error = attempt(name, password)
         if error is None:
-            st.rerun()
+            # Nothing more this run: the browser is on its way for the cookie, and a page run
+            # now would write its URL, which cancels that navigation.
+            st.stop()
         st.error(error)
     if oidc_configured():
         st.divider()
@@ -221,11 +223,11 @@ def login_page() -> None:
     st.caption(t("login.help"))
 
 
-def _oidc_session() -> sessions.Session | None:
+def _oidc_session() -> None:
     """Start a session for an OIDC identity signed in by st.login, if it names a user."""
     identity = _oidc_user()
     if not identity:
-        return None
+        return
     user = oidc_match(identity, all_users())
     if user is None:
         audit.record(
@@ -237,8 +239,9 @@ def _oidc_session() -> sessions.Session | None:
         )
         st.session_state["login_message"] = t("login.oidc_unknown", identity=identity)
         st.logout()
-        return None
-    return _start(user, "oidc", clock.now())
+        return
+    _start(user, "oidc", clock.now())
+    st.stop()  # as after the form: the browser is on its way for the cookie
 
 
 def _account(session: sessions.Session) -> users.User | None:
@@ -253,8 +256,9 @@ def _account(session: sessions.Session) -> users.User | None:
 def gate(meeting: bool = False) -> Viewer | None:
     """The viewer of this run, or None when nobody is signed in (the caller shows
     `login_page()`): ends sessions of removed users, changed passwords and idle screens."""
-    session = _session() or _oidc_session()
+    session = _session()
     if session is None:
+        _oidc_session()
         st.session_state.pop(VIEWER_KEY, None)
         return None
     at = clock.now()

@@ -12,7 +12,8 @@ Access is enforced here, for every page, table, chart and download alike, in one
 - A public function (no leading underscore) narrows its `scope` to the viewer's with
   `_narrowed` (never wider, whatever a URL or widget asked), refuses a unit outside it
   (`_check_unit`: OutOfScope) and masks members' names unless the viewer may see them (and
-  meeting mode is off); then it calls a cached function.
+  meeting mode is off); then it calls a cached function: `_read` with a serving-layer query
+  where that query is all there is to it, else a cached function of its own.
 - A cached function (`_`-prefixed, under st.cache_data) never calls `viewer()` nor a public
   function of this module: it reads only its arguments, so the narrowed scope is part of its
   cache key and one viewer's result can never be served to another
@@ -28,7 +29,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from types import FunctionType
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -85,6 +87,22 @@ def stamp() -> Stamp:
 def _connect(s: Stamp) -> Iterator[duckdb.DuckDBPyConnection]:
     with connect_read(Path(s.db)) as con:
         yield con
+
+
+def _query_name(query: FunctionType) -> str:
+    """A serving-layer function as part of a cache key: its module and name."""
+    return f"{query.__module__}.{query.__qualname__}"
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs={FunctionType: _query_name})
+def _read(s: Stamp, query: Callable, *args: object) -> Any:
+    """`query(con, *args)`, a serving-layer function (pipelines/serve), on a short read-only
+    connection, cached on the published files and the arguments: the one cached read of every
+    public function that only passes its (narrowed) arguments on."""
+    if not query.__module__.startswith("pipelines.serve."):  # never a function that could reach the viewer
+        raise ValueError(f"not a serving-layer query: {_query_name(query)}")
+    with _connect(s) as con:
+        return query(con, *args)
 
 
 # --- the viewer: scope, rights and names, applied before any cached read ------------------
@@ -151,18 +169,14 @@ def latest_run(s: Stamp) -> dict | None:
     return {k: record[k] for k in ("run_id", "computed_at", "methodology_version", "config_hash", "data_digest")}
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def periods(s: Stamp, run: int) -> list[str]:
     """The run's quarters, oldest first."""
-    with _connect(s) as con:
-        return serve_periods.periods(con, run)
+    return _read(s, serve_periods.periods, run)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def peer_classes(s: Stamp, run: int) -> list[str]:
     """The grid types that grids are ranked within."""
-    with _connect(s) as con:
-        return units.peer_classes(con, run)
+    return _read(s, units.peer_classes, run)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -196,31 +210,19 @@ def _run_record(s: Stamp, run: int) -> dict:
 # --- places --------------------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _grid_places(s: Stamp) -> dict[str, str]:
-    with _connect(s) as con:
-        return units.grid_places(con)
-
-
 def unit_path(s: Stamp, level: str, unit_id: str) -> str:
     """A unit's place, as scopes are written: "" for the city, a grid's community path, the
     unit id itself above (an unknown grid is placed nowhere a scope covers)."""
     if level == "city":
         return ""
     if level == "grid":
-        return _grid_places(s).get(unit_id, "\0")
+        return _read(s, units.grid_places).get(unit_id, "\0")
     return unit_id
 
 
 def scope_tree(s: Stamp, scope: str = "") -> pd.DataFrame:
     """District, street and community of every community in scope that has grids."""
-    return _scope_tree(s, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _scope_tree(s: Stamp, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.scope_tree(con, scope)
+    return _read(s, units.scope_tree, _narrowed(scope))
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -242,51 +244,25 @@ def _unit_scores(s: Stamp, run: int, period: str, level: str, scope: str) -> pd.
 def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
     """A unit's scores, grade, ranks and lists in every quarter of the run, oldest first."""
     _check_unit(s, level, unit_id)
-    return _unit_history(s, run, level, unit_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.history(con, run, level, unit_id)
+    return _read(s, units.history, run, level, unit_id)
 
 
 def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFrame:
     """Every unit of a level in scope in every quarter: scores, grade, composite rank."""
-    return _level_history(s, run, level, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _level_history(s: Stamp, run: int, level: str, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.level_history(con, run, level, scope)
+    return _read(s, units.level_history, run, level, _narrowed(scope))
 
 
 def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
     """Units in scope with an early warning this quarter (composite down two quarters running,
     or a yellow card); None when the published results predate the warnings view."""
-    return _warnings(s, run, period, level, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _warnings(s: Stamp, run: int, period: str, level: str, scope: str) -> pd.DataFrame | None:
-    with _connect(s) as con:
-        return units.warnings(con, run, period, level, scope)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _indicator_values(s: Stamp, run: int, period: str, level: str) -> pd.DataFrame:
-    """The raw indicator values of every unit of a level in a quarter (never shown whole: the
-    what-if panel re-ranks from them, unit_indicators picks one unit's row)."""
-    with _connect(s) as con:
-        return units.indicator_values(con, run, period, level)
+    return _read(s, units.warnings, run, period, level, _narrowed(scope))
 
 
 def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -> dict[str, float | None]:
     """A unit's raw value (F1) and 0–100 score (F1_score) of every indicator in a quarter: its
     row of the level's table, which the what-if panel reads (and caches) too."""
     _check_unit(s, level, unit_id)
-    level_rows = _indicator_values(s, run, period, level)
+    level_rows = _read(s, units.indicator_values, run, period, level)
     row = level_rows[level_rows["unit_id"] == unit_id].drop(columns="unit_id")
     return {} if row.empty else {k: (None if pd.isna(v) else float(v)) for k, v in row.iloc[0].items()}
 
@@ -294,50 +270,26 @@ def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -
 def record_counts(s: Stamp, run: int, period: str, level: str = "city", unit_id: str = "全市") -> dict[str, int]:
     """Grids, counted members, services and demands of a quarter in a unit (the city by default)."""
     _check_unit(s, level, unit_id)
-    return _record_counts(s, run, period, level, unit_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _record_counts(s: Stamp, run: int, period: str, level: str, unit_id: str) -> dict[str, int]:
-    with _connect(s) as con:
-        return units.counts(con, run, period, level, unit_id)
+    return _read(s, units.counts, run, period, level, unit_id)
 
 
 def unit_tiers(s: Stamp, run: int, period: str, level: str, unit_id: str) -> pd.DataFrame:
     """How many of a unit's counted members are in each tier in a quarter (every tier listed)."""
     _check_unit(s, level, unit_id)
-    return _unit_tiers(s, run, period, level, unit_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _unit_tiers(s: Stamp, run: int, period: str, level: str, unit_id: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.tiers(con, run, period, level, unit_id)
+    return _read(s, units.tiers, run, period, level, unit_id)
 
 
 def unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
     """The latest service records of a unit's grids in a quarter, with the member's name as
     the viewer may see it — never an ID number."""
     _check_unit(s, level, unit_id)
-    return _names_shown(_unit_services(s, period, level, unit_id, limit))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _unit_services(s: Stamp, period: str, level: str, unit_id: str, limit: int) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.services(con, period, level, unit_id, limit)
+    return _names_shown(_read(s, units.services, period, level, unit_id, limit))
 
 
 def unit_demands(s: Stamp, period: str, level: str, unit_id: str, limit: int = 20) -> pd.DataFrame:
     """The latest resident demands of a unit's grids in a quarter."""
     _check_unit(s, level, unit_id)
-    return _unit_demands(s, period, level, unit_id, limit)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _unit_demands(s: Stamp, period: str, level: str, unit_id: str, limit: int) -> pd.DataFrame:
-    with _connect(s) as con:
-        return units.demands(con, period, level, unit_id, limit)
+    return _read(s, units.demands, period, level, unit_id, limit)
 
 
 # --- what-if -------------------------------------------------------------------------------
@@ -364,7 +316,7 @@ def _whatif_level(s: Stamp, run: int, period: str, level: str, weights: tuple[tu
     """The whole level re-ranked (every viewer's what-if starts from this one table; the
     public function keeps the viewer's rows)."""
     m = run_methodology(s, run)
-    recomputed = whatif.recompute(m, dict(weights), _indicator_values(s, run, period, level))
+    recomputed = whatif.recompute(m, dict(weights), _read(s, units.indicator_values, run, period, level))
     return whatif.compare(_unit_scores(s, run, period, level, ""), recomputed)
 
 
@@ -374,24 +326,12 @@ def _whatif_level(s: Stamp, run: int, period: str, level: str, weights: tuple[tu
 def member_summary(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per tier (every tier listed), with their mean score and how
     many were never active (no service, no claim) this quarter."""
-    return _member_summary(s, run, period, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _member_summary(s: Stamp, run: int, period: str, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return members.tiers(con, run, period, scope)
+    return _read(s, members.tiers, run, period, _narrowed(scope))
 
 
 def member_scores_hist(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per 5-point band of the vanguard score."""
-    return _member_bands(s, run, period, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _member_bands(s: Stamp, run: int, period: str, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return members.bands(con, run, period, scope)
+    return _read(s, members.bands, run, period, _narrowed(scope))
 
 
 MEMBER_COLUMNS = ["member_no", "name", "grid_id", "services", "hours", "claims", "rating", "score", "tier"]
@@ -412,13 +352,7 @@ def _member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit:
 def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.DataFrame:
     """One member's quarters: grid, services, hours, claims, rating, score and tier (only
     quarters in which the member was counted in a grid in scope)."""
-    return _member_history(s, run, member_no, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _member_history(s: Stamp, run: int, member_no: int, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return members.history(con, run, member_no, scope)
+    return _read(s, members.history, run, member_no, _narrowed(scope))
 
 
 def member_identity(s: Stamp, member_no: int, scope: str = "") -> dict | None:
@@ -426,14 +360,8 @@ def member_identity(s: Stamp, member_no: int, scope: str = "") -> dict | None:
     category, branch, grid, and ID number and phone in their masked forms only (the warehouse
     holds no other). None when the member's latest roster row (where they are now) is not in
     scope."""
-    rows = _member_identity(s, member_no, _narrowed(scope))
+    rows = _read(s, members.identity, member_no, _narrowed(scope))
     return None if rows.empty else _names_shown(rows).iloc[0].to_dict()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _member_identity(s: Stamp, member_no: int, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return members.identity(con, member_no, scope)
 
 
 # --- quarantine and loads ------------------------------------------------------------------
@@ -454,23 +382,15 @@ def _quarantined(s: Stamp, scope: str) -> int:
 
 
 @city_only
-@st.cache_data(show_spinner=False, max_entries=8)
 def load_ledger(s: Stamp) -> pd.DataFrame:
     """Every file of every load batch: rows read, loaded, quarantined, unchanged."""
-    with _connect(s) as con:
-        return quality.ledger(con)
+    return _read(s, quality.ledger)
 
 
 def quarantine_rows(s: Stamp, scope: str = "") -> pd.DataFrame:
     """Every quarantined row in scope as a user finds it: file, row, kind, column, value (ID
     numbers and phones masked by the loader), reason."""
-    return _quarantine_rows(s, _narrowed(scope))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _quarantine_rows(s: Stamp, scope: str) -> pd.DataFrame:
-    with _connect(s) as con:
-        return quality.quarantine(con, scope)
+    return _read(s, quality.quarantine, _narrowed(scope))
 
 
 @st.cache_data(show_spinner=False)
@@ -546,13 +466,7 @@ def outside_geometry(s: Stamp) -> list[dict]:
     its level under the same parent: other districts for a district) as anonymous features —
     no id, name or score — drawn grey on the map for orientation. None for city viewers."""
     v = viewer()
-    return [] if v.city else _outside_geometry(s, v.scope)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _outside_geometry(s: Stamp, scope: str) -> list[dict]:
-    with _connect(s) as con:
-        return geometry.beside(con, scope)
+    return [] if v.city else _read(s, geometry.beside, v.scope)
 
 
 # --- the meeting pack ----------------------------------------------------------------------

@@ -38,9 +38,7 @@ AUDIT = Setting("PBI_AUDIT", "data/audit/audit.duckdb", "the hash-chained audit 
 SECRET_KEY_FILE = Setting(
     "PBI_SECRET_KEY_FILE", "data/secrets/member-key", "key of the ID-number hash (created on first use; back it up)"
 )
-CONTRACT_EXTRA = Setting(
-    "PBI_CONTRACT_EXTRA", "data/config/contract-extra.toml", "your header aliases and code values"
-)
+CONTRACT_EXTRA = Setting("PBI_CONTRACT_EXTRA", "data/config/contract-extra.toml", "your header aliases and code values")
 RAW = Setting("PBI_RAW", "data/raw", "the raw exports folder the 原始文件 page lists")
 LOAD_MEMORY = Setting("PBI_LOAD_MEMORY", "1500MB", "DuckDB memory limit during a load (it spills beyond)")
 LOAD_PROFILE = Setting("PBI_LOAD_PROFILE", "", "`1`: the loader prints the time of every step")
@@ -67,42 +65,19 @@ ALL: tuple[Setting, ...] = (
 )
 
 
-def db_path() -> Path:
-    """The published warehouse: PBI_DB, else data/warehouse/pbi.duckdb under the repository."""
-    return DB.path()
-
-
-def users_path() -> Path:
-    return USERS.path()
-
-
-def audit_path() -> Path:
-    return AUDIT.path()
-
-
-def secret_key_path() -> Path:
-    return SECRET_KEY_FILE.path()
-
-
-def contract_extra_path() -> Path:
-    return CONTRACT_EXTRA.path()
-
-
-def raw_dir() -> Path:
-    return RAW.path()
-
-
-def load_memory() -> str:
-    return LOAD_MEMORY.raw()
+# What other modules call: a path or a value, read when called (each is its setting's reader).
+db_path = DB.path  # the published warehouse
+users_path = USERS.path
+audit_path = AUDIT.path
+secret_key_path = SECRET_KEY_FILE.path
+contract_extra_path = CONTRACT_EXTRA.path
+raw_dir = RAW.path
+load_memory = LOAD_MEMORY.raw
+load_explain = LOAD_EXPLAIN.raw  # `FILE.sql:KIND` to profile, or "" (nothing)
 
 
 def load_profile() -> bool:
     return LOAD_PROFILE.raw() not in ("", "0")
-
-
-def load_explain() -> str:
-    """`FILE.sql:KIND` to profile, or "" (nothing)."""
-    return LOAD_EXPLAIN.raw()
 
 
 def session_timeout() -> dt.timedelta:

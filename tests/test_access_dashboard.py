@@ -93,7 +93,7 @@ def test_nobody_signed_in_sees_only_the_form(monkeypatch, two_districts):
 def test_sign_in_opens_the_page_asked_for_and_is_audited(monkeypatch, two_districts):
     at = _login_form(monkeypatch, two_districts)
     at.switch_page("views/rankings.py").run()
-    at = _submit(at, "district", PASSWORDS["district"])
+    at = _submit(at, "district", PASSWORDS["district"]).run()  # (a browser is sent for its cookie and back)
     assert not at.exception
     assert at.title[0].value.startswith("排名")
     assert "district（区级 · 上城区）" in at.sidebar.caption[0].value
@@ -119,7 +119,7 @@ def test_five_failures_lock_the_name_for_five_minutes(monkeypatch, two_districts
     at = _submit(at, "street", PASSWORDS["street"])  # the right password, refused while locked
     assert "已锁定" in at.error[0].value and at.subheader[0].value == "登录"
     assert len(_events("login_failed")) == 5 and len(_events("login_locked")) == 1
-    at = _submit(at, "district", PASSWORDS["district"])  # the lock is the name's, not the browser's
+    at = _submit(at, "district", PASSWORDS["district"]).run()  # the lock is the name's, not the browser's
     assert at.title[0].value.startswith("总览")
     later = audit.now() + dt.timedelta(minutes=5, seconds=1)
     assert audit.locked_until("street", later) is None

@@ -139,7 +139,7 @@ def fill_sign_in(page, name: str, password: str | None = None, accepted: bool | 
         button.click()
     deadline = time.monotonic() + 60  # a state, not a duration: until the cookie is there
     while not any(c["name"] == "pbi_session" for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "no session cookie after signing in"
+        assert time.monotonic() < deadline, f"no session cookie after signing in at {page.url}"
         page.wait_for_timeout(100)
     page.wait_for_load_state("load")
 

@@ -90,6 +90,17 @@ def _line_of(path, needle: str, occurrence: int = 1) -> int:
         ('max_grade = "一般"', 'max_grade = "中等"', 'max_grade = "中等"', "cap_rule: max_grade must be one of"),
         ("replications = 200", "replications = 0", "replications = 0", "replications must be a whole number"),
         ('"党课" = 1', '"党课学习" = 1', '"党课学习" = 1', "unknown meeting type"),
+        # Names and numbers the engine and the pack read later: refused here, not a KeyError there.
+        ('name = "先锋"', 'name = "合格"', 'name = "合格"', "member_tiers: a name appears twice"),
+        ("seed = 20241", "seed = 1.5", "seed = 1.5", "rank_intervals: seed must be a whole number"),
+        ("quantiles = [0.05, 0.95]", "quantiles = [0.95]", "quantiles =", "rank_intervals: quantiles"),
+        ("satisfaction_prior_weight = 10", "satisfaction_prior_weight = '十'", "satisfaction_prior_weight", "number"),
+        ("min_ranked_units = 3", "min_ranked_units = 2.5", "min_ranked_units", "lists: min_ranked_units"),
+        ("scale = 100", "scale = 0", "scale = 0", "scoring: scale must be a number > 0"),
+        # A tier named for V6 that does not exist: the line naming it.
+        ("on_time_hours = 72", 'on_time_hours = 72\nvanguard_tier = "模范"', "vanguard_tier", "member_tiers: V6"),
+        # A missing parameter: its section's line.
+        ("member_rating_prior_weight = 5\n", "", "[parameters]", "parameters: member_rating_prior_weight"),
     ],
 )
 def test_malformed_file_is_refused_naming_the_line(tmp_path, old, new, needle, problem):

@@ -10,11 +10,11 @@ import getpass
 import re
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines import settings
-from pipelines.access import audit, demo, users
-from pipelines.access.units import known_units
+from pipelines.access import audit, users
 
 
 def actor() -> str:
@@ -45,22 +45,38 @@ def _refused(e: users.UserError) -> int:
     return 2
 
 
-def add(args: argparse.Namespace) -> int:
+def _changed(event: str, change: Callable[[], users.User], said: Callable[[users.User], str], rights: bool) -> int:
+    """Make a change to the users, audit it (with the user's rights where `rights`) and say
+    so; a refused change (UserError) is printed and exits 2, with nothing audited."""
     try:
-        user = users.add(
+        user = change()
+    except users.UserError as e:
+        return _refused(e)
+    where = {"scope": user.scope, "detail": _rights(user)} if rights else {}
+    audit.record(actor(), event, subject=user.name, **where, client=host())
+    print(said(user))
+    return 0
+
+
+def add(args: argparse.Namespace) -> int:
+    def change() -> users.User:
+        return users.add(
             args.name,
             args.role,
             args.unit or "",
             _password(args),
             pii=args.pii,
             admin=args.admin,
-            known_units=known_units(Path(args.db)),
+            known_units=_known_units(Path(args.db)),
         )
-    except users.UserError as e:
-        return _refused(e)
-    audit.record(actor(), "user_added", subject=user.name, scope=user.scope, detail=_rights(user), client=host())
-    print(f"已添加用户 (added) {user.name}: {user.role} {user.unit or '全市'}")
-    return 0
+
+    return _changed("user_added", change, lambda u: f"已添加用户 (added) {u.name}: {u.role} {u.unit or '全市'}", True)
+
+
+def _known_units(db: Path) -> set[str] | None:
+    from pipelines.access.units import known_units  # pandas and the serving layer: only when a unit is checked
+
+    return known_units(db)
 
 
 def _rights(user: users.User) -> dict:
@@ -68,23 +84,16 @@ def _rights(user: users.User) -> dict:
 
 
 def remove(args: argparse.Namespace) -> int:
-    try:
-        user = users.remove(args.name)
-    except users.UserError as e:
-        return _refused(e)
-    audit.record(actor(), "user_removed", subject=user.name, scope=user.scope, detail=_rights(user), client=host())
-    print(f"已删除用户 (removed) {user.name}")
-    return 0
+    return _changed("user_removed", lambda: users.remove(args.name), lambda u: f"已删除用户 (removed) {u.name}", True)
 
 
 def passwd(args: argparse.Namespace) -> int:
-    try:
-        user = users.set_password(args.name, _password(args))
-    except users.UserError as e:
-        return _refused(e)
-    audit.record(actor(), "password_changed", subject=user.name, client=host())
-    print(f"已修改密码 (password changed) {user.name}")
-    return 0
+    return _changed(
+        "password_changed",
+        lambda: users.set_password(args.name, _password(args)),
+        lambda u: f"已修改密码 (password changed) {u.name}",
+        False,
+    )
 
 
 def unlock(args: argparse.Namespace) -> int:
@@ -114,6 +123,8 @@ def create_demo(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if not db.exists():
         raise SystemExit(f"{db}: 数据库不存在，请先加载数据 (no such database: load data first)")
+    from pipelines.access import demo  # pandas and the serving layer: only for the commands that need them
+
     added = demo.create(db)
     for name in added:
         user = users.load()[name]

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import vocabulary
@@ -68,6 +68,18 @@ def _named(name_zh: str | None, name_en: str | None, fallback: str, lang: str) -
 
 
 @dataclass(frozen=True)
+class _Coded:
+    """An item with a code and optional names in Chinese and English (given by keyword)."""
+
+    code: str
+    name_zh: str | None = field(default=None, kw_only=True)
+    name_en: str | None = field(default=None, kw_only=True)
+
+    def name(self, lang: str = "zh") -> str:
+        return _named(self.name_zh, self.name_en, self.code, lang)
+
+
+@dataclass(frozen=True)
 class Scoring:
     scale: float  # index = scale × Σ w·s / Σ w
     min_weight_share: float  # below this share of weight present, an index is missing
@@ -86,46 +98,29 @@ class Parameters:
 
 
 @dataclass(frozen=True)
-class Index:
-    code: str
-    name_zh: str | None = None
-    name_en: str | None = None
-
-    def name(self, lang: str = "zh") -> str:
-        return _named(self.name_zh, self.name_en, self.code, lang)
+class Index(_Coded):
+    """An index (S1…): the weighted mean of its indicators' scores."""
 
 
 @dataclass(frozen=True)
-class Indicator:
-    code: str
+class Indicator(_Coded):
     index: str
     direction: int  # +1 higher is better, −1 lower is better
     lo: float  # goalposts
     hi: float
     weight: float  # within its index
     missing: str = "skip"
-    name_zh: str | None = None
-    name_en: str | None = None
-
-    def name(self, lang: str = "zh") -> str:
-        return _named(self.name_zh, self.name_en, self.code, lang)
 
 
 @dataclass(frozen=True)
-class MemberComponent:
+class MemberComponent(_Coded):
     """A component of the member score: goalposts [0, full_at] or [lo, hi]."""
 
-    code: str
     weight: float
     lo: float
     hi: float
     full_at: float | None = None
     missing: str = "skip"
-    name_zh: str | None = None
-    name_en: str | None = None
-
-    def name(self, lang: str = "zh") -> str:
-        return _named(self.name_zh, self.name_en, self.code, lang)
 
 
 @dataclass(frozen=True)
@@ -213,22 +208,7 @@ class Methodology:
         """The unit tree for the engine: indicators → indices → composite."""
         scale = float(self.scoring.scale)
         share = float(self.scoring.min_weight_share)
-        nodes = [
-            Node(
-                i.code,
-                i.index,
-                1,
-                float(i.weight),
-                int(i.direction),
-                "goalposts",
-                float(i.lo),
-                float(i.hi),
-                0.0,
-                scale,
-                missing=i.missing,
-            )
-            for i in self.indicators
-        ]
+        nodes = [_leaf(i.code, i.index, i.weight, i.direction, i.lo, i.hi, scale, i.missing) for i in self.indicators]
         for idx in self.indices:
             parent = vocabulary.COMPOSITE if idx.code in self.composite.indices else None
             nodes.append(Node(idx.code, parent, 2, 1.0, aggregate="amean", min_share=share))
@@ -239,23 +219,27 @@ class Methodology:
     def member_tree(self) -> list[Node]:
         """The member tree: components V1–V4 (goalposts [0, full_at] or [lo, hi]) → score."""
         scale = float(self.scoring.scale)
-        nodes = [
-            Node(
-                c.code,
-                MEMBER_SCORE,
-                1,
-                float(c.weight),
-                1,
-                "goalposts",
-                float(c.lo),
-                float(c.hi),
-                0.0,
-                scale,
-                missing=c.missing,
-            )
-            for c in self.member_components
-        ]
+        nodes = [_leaf(c.code, MEMBER_SCORE, c.weight, 1, c.lo, c.hi, scale, c.missing) for c in self.member_components]
         return [*nodes, Node(MEMBER_SCORE, None, 2, aggregate="amean", min_share=0.0)]
+
+
+def _leaf(
+    code: str, parent: str, weight: float, direction: int, lo: float, hi: float, scale: float, missing: str
+) -> Node:
+    """A scored input of a tree: its value mapped by goalposts [lo, hi] to 0–scale, weighted under its parent."""
+    return Node(
+        code,
+        parent,
+        level=1,
+        weight=float(weight),
+        direction=int(direction),
+        normalise="goalposts",
+        lo=float(lo),
+        hi=float(hi),
+        out_lo=0.0,
+        out_hi=scale,
+        missing=missing,
+    )
 
 
 class _Lines:
@@ -467,7 +451,7 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
             vanguard_tier=vanguard_tier,
             entries=tuple((k, meetings if k == "required_meetings" else v) for k, v in p.items()),
         ),
-        indices=tuple(Index(i["code"], i.get("name_zh"), i.get("name_en")) for i in config["indices"]),
+        indices=tuple(Index(i["code"], name_zh=i.get("name_zh"), name_en=i.get("name_en")) for i in config["indices"]),
         indicators=tuple(
             Indicator(
                 i["code"],
@@ -477,8 +461,8 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
                 i["hi"],
                 i["weight"],
                 i.get("missing", "skip"),
-                i.get("name_zh"),
-                i.get("name_en"),
+                name_zh=i.get("name_zh"),
+                name_en=i.get("name_en"),
             )
             for i in config["indicators"]
         ),
@@ -490,8 +474,8 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
                 c["full_at"] if "full_at" in c else c["hi"],
                 c.get("full_at"),
                 c.get("missing", "skip"),
-                c.get("name_zh"),
-                c.get("name_en"),
+                name_zh=c.get("name_zh"),
+                name_en=c.get("name_en"),
             )
             for c in config["member_components"]
         ),

@@ -189,7 +189,7 @@ def load(
     except FileError as e:
         raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
 
-    with publishing(db) as building, tempfile.TemporaryDirectory(prefix="pbi-load-") as work:
+    with publishing(db) as building, reading.work_folder(db) as work:
         result = _run(
             building, Path(work), sources, kinds, plan, kind, as_of or started.date(), strict, started, progress
         )
@@ -220,9 +220,10 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
     inflight: collections.deque = collections.deque()
     done = 0
 
-    def finish(src: Source, fr: FileResult, digest: str, fid: int, rows: int) -> None:
+    def finish(src: Source, fr: FileResult, digest: str, fid: int, rows: int, bad_lines: int = 0) -> None:
         nonlocal done
         fr.rows_read, fr.kind = rows, src.kind.name
+        fr.quarantined = bad_lines  # lines quarantined whole while reading; rows' outcomes add to it
         con.execute(
             "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)",
             [fid, src.path.name, str(src.path), digest, src.kind.name, src.path.stat().st_size, batch_id],
@@ -232,15 +233,14 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
         if progress:
             progress(src.path.name, done, len(todo))
 
-    def stage_csv(src: Source, fid: int, path: Path | None = None) -> int:
+    def stage_csv(src: Source, fid: int, path: Path | None = None) -> reading.Staged:
         try:
             with phase(f"stage {src.path.name}"):
-                return reading.stage(con, src, fid, f"raw_{src.kind.name}", path)
-        except duckdb.Error as e:
-            raise LoadError(
-                f"{src.path.name}: 文件无法读取 (unreadable file): {e}\n"
-                "本批次未发布任何数据 (nothing of this batch was published)"
-            ) from e
+                return reading.stage(con, src, fid, f"raw_{src.kind.name}", path, work)
+        except (duckdb.Error, FileError) as e:
+            # DuckDB's text may quote a line of the file (ID numbers, names): never shown.
+            why = str(e) if isinstance(e, FileError) else f"{src.path.name}: 文件无法读取 (unreadable file)"
+            raise LoadError(f"{why}\n本批次未发布任何数据 (nothing of this batch was published)") from e
 
     with ThreadPoolExecutor(2) as pool:
 
@@ -259,17 +259,19 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
                     raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
                 fill()
                 if isinstance(prepared[1], Path):  # a transcoded CSV
-                    rows = stage_csv(src, fid, prepared[1])
+                    staged_csv = stage_csv(src, fid, prepared[1])
                     prepared[1].unlink()
+                    finish(src, fr, digest, fid, staged_csv.rows, staged_csv.bad_lines)
                 else:
                     src, data = prepared
                     with phase(f"stage {src.path.name}"):
                         rows = reading.insert_sheet(con, f"raw_{src.kind.name}", fid, data)
                     del data, prepared
-                finish(src, fr, digest, fid, rows)
+                    finish(src, fr, digest, fid, rows)
             else:
                 src, fr, digest, fid = ready.popleft()
-                finish(src, fr, digest, fid, stage_csv(src, fid))
+                staged_csv = stage_csv(src, fid)
+                finish(src, fr, digest, fid, staged_csv.rows, staged_csv.bad_lines)
 
 
 def _run(
@@ -343,7 +345,7 @@ def _run(
         for fid, (_src, fr, digest) in staged.items():
             c = per_file.get(fid, {})
             fr.loaded = c.get("new", 0) + c.get("changed", 0)
-            fr.quarantined = c.get("quarantined", 0) + c.get("duplicate", 0) + c.get("conflict", 0)
+            fr.quarantined += c.get("quarantined", 0) + c.get("duplicate", 0) + c.get("conflict", 0)
             fr.unchanged = c.get("unchanged", 0) + c.get("repeat", 0)
             con.execute(
                 "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -9,11 +9,18 @@ below title rows in any format. Each staged row keeps the row number a user sees
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import html
 import itertools
 import json
 import math
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +69,31 @@ def detect_encoding(path: Path) -> str:
             return "gb18030"
 
 
+@contextlib.contextmanager
+def work_folder(db: Path) -> Iterator[Path]:
+    """An owner-only folder beside the warehouse for a load's transcoded copies and DuckDB's
+    spill files (they hold members' data in clear), removed when the load ends. A load that
+    was killed leaves its folder: the next load of the same warehouse removes it (loads of
+    one warehouse run one at a time: call this under publishing()'s lock)."""
+    for stale in db.parent.glob(f".{db.name}.load-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    work = db.parent / f".{db.name}.load-{os.getpid()}"
+    work.mkdir(mode=0o700)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def private_file(path: Path):
+    """`path` opened for writing, readable by its owner only (0600) from the start."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
 def transcode(path: Path, encoding: str, dest: Path) -> None:
-    """Stream a GB18030/UTF-16 file to UTF-8."""
+    """Stream a GB18030/UTF-16 file to UTF-8 (owner-only)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as src, dest.open("wb") as out:
+    with path.open("rb") as src, private_file(dest) as out:
         while chunk := src.read(CHUNK):
             out.write(decoder.decode(chunk).encode("utf-8"))
         out.write(decoder.decode(b"", final=True).encode("utf-8"))
@@ -150,25 +178,226 @@ def cell_text(v: object) -> str | None:
     return str(v)
 
 
-def stage(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str, utf8: Path | None = None) -> int:
-    """Insert a CSV or GeoJSON file's rows into `table` (_file_id, _row, fields as VARCHAR);
-    returns rows read. A CSV not in UTF-8 is given as `utf8`, already transcoded
-    (DuckDB reads UTF-8 only)."""
+# Control characters other than tab and line breaks (NUL, C0, DEL, C1) never reach a table.
+CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+MAX_TAILS = 100  # lines with an unterminated quote a file may have before it is refused
+COLUMN_COUNT_ERRORS = ("TOO MANY COLUMNS", "MISSING COLUMNS")
+
+
+def _clean(column: str) -> str:
+    return f"regexp_replace({column}, '{CONTROL}', '', 'g')"
+
+
+@dataclass
+class Staged:
+    rows: int  # rows read, the quarantined lines included
+    bad_lines: int  # lines that could not be read as a row (quarantined whole)
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    file_id: int,
+    table: str,
+    utf8: Path | None = None,
+    work: Path | None = None,
+) -> Staged:
+    """Insert a CSV or GeoJSON file's rows into `table` (_file_id, _row, fields as VARCHAR).
+    A CSV not in UTF-8 is given as `utf8`, already transcoded (DuckDB reads UTF-8 only).
+
+    The CSV dialect is fixed (comma, double quote; no sniffing), so one bad line cannot turn
+    the whole file into a different dialect: a line with the wrong number of columns, an
+    unterminated quote, an over-long line or a broken encoding is quarantined whole by its
+    line number (with no value from it) and every other line loads. An unterminated quote
+    would swallow the rest of the file, so reading resumes on the line after it (a copy of
+    the rest goes to the owner-only `work` folder)."""
     if src.features is not None:
-        return _stage_geojson(con, src, file_id, table)
+        return Staged(_stage_geojson(con, src, file_id, table), 0)
     if utf8 is None and src.encoding not in ("utf-8", "utf-8-sig"):
         raise ValueError(f"{src.path.name}: {src.encoding} must be transcoded to UTF-8 before staging")
+    path = utf8 or src.path
+    con.execute("CREATE OR REPLACE TEMP TABLE csv_bad_lines (line BIGINT, rule VARCHAR, value VARCHAR, line_start BIGINT)")
+    rows, start, skip, header = 0, src.header_row, src.header_row - 1, True
+    part, tails = path, 0
+    try:
+        while True:
+            rows += _read_part(con, src, file_id, table, part, header, skip, start)
+            quote = _resume_after_quote(con, file_id, table, start)
+            if quote is None:
+                break
+            line, at = quote
+            tails += 1
+            if tails > MAX_TAILS or work is None:
+                raise FileError(
+                    f"{src.path.name}: 第{line}行等{tails}处引号不成对，文件无法读取 "
+                    f"(unterminated quotes from line {line}; fix the quotes and load again)"
+                )
+            rows = scalar_count(con, table, file_id)
+            part = _rest_after(part, at, work / f"rest_{file_id}.csv")
+            start, skip, header = line, 0, False
+        bad = con.execute(
+            f"""INSERT INTO quarantine
+            SELECT {file_id}, b.line::INTEGER, ?, NULL, '整行', b.value, b.rule,
+                replace(r.zh, '{{value}}', b.value) || ' (' || r.en || ')', NULL,
+                getvariable('pbi_batch_id'), getvariable('pbi_batch_id')
+            FROM csv_bad_lines b JOIN rule_reasons r USING (rule)""",
+            [src.kind.name],
+        ).fetchall()[0][0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS csv_bad_lines")
+        if work is not None:
+            (work / f"rest_{file_id}.csv").unlink(missing_ok=True)
+    return Staged(rows + bad, bad)
+
+
+def scalar_count(con: duckdb.DuckDBPyConnection, table: str, file_id: int) -> int:
+    return con.execute(f"SELECT count(*) FROM {table} WHERE _file_id = {file_id}").fetchone()[0]
+
+
+def _read_part(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    file_id: int,
+    table: str,
+    path: Path,
+    header: bool,
+    skip: int,
+    start: int,
+) -> int:
+    """Read `path` (the file, or the rest of it after line `start`) into `table`; record its
+    unreadable lines in csv_bad_lines and number the rows as a user sees them."""
     fields = src.fields
     names = [f"c{i}" for i in range(src.width)]
-    select = ", ".join(f"{c} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
-    inserted = con.execute(
-        f"""INSERT INTO {table} (_file_id, _row, {", ".join(fields[i] for i in sorted(fields))})
-        SELECT {file_id}, (row_number() OVER () + {src.header_row})::INTEGER, {select}
-        FROM read_csv(?, header = true, skip = {src.header_row - 1}, all_varchar = true, names = ?,
-                      null_padding = true, quote = '"', escape = '"')""",
-        [str(utf8 or src.path), names],
-    ).fetchall()
-    return inserted[0][0]
+    select = ", ".join(f"{_clean(c)} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
+    # DuckDB numbers rejected lines from the start of what it reads, the header included.
+    offset = 0 if header else start
+    try:
+        inserted = con.execute(
+            f"""INSERT INTO {table} (_file_id, _row, {", ".join(fields[i] for i in sorted(fields))})
+            SELECT {file_id}, (row_number() OVER () + {start})::INTEGER, {select}
+            FROM read_csv(?, header = {str(header).lower()}, skip = {skip}, auto_detect = false, columns = ?,
+                          delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false,
+                          ignore_errors = true, store_rejects = true,
+                          rejects_table = 'pbi_rejects', rejects_scan = 'pbi_reject_scans')""",
+            [str(path), {c: "VARCHAR" for c in names}],
+        ).fetchall()[0][0]
+        # A reject's message may hold the line's content: only its type and the column count are kept.
+        con.execute(
+            f"""INSERT INTO csv_bad_lines
+            SELECT line + {offset} AS line,
+                CASE WHEN error_type IN {COLUMN_COUNT_ERRORS} THEN 'wrong_column_count' ELSE 'unreadable_line' END,
+                CASE WHEN error_type IN {COLUMN_COUNT_ERRORS}
+                         THEN format('第{{}}行有{{}}列，表头有{{}}列', line + {offset},
+                                     regexp_extract(error_message, 'Found: ([0-9]+)', 1), {src.width})
+                     WHEN error_type = 'LINE SIZE OVER MAXIMUM' THEN format('第{{}}行过长', line + {offset})
+                     WHEN error_type = 'UNQUOTED VALUE' THEN format('第{{}}行引号不成对', line + {offset})
+                     WHEN error_type = 'INVALID ENCODING' THEN format('第{{}}行含无效的字符编码', line + {offset})
+                     ELSE format('第{{}}行格式错误', line + {offset}) END,
+                line_byte_position
+            FROM (SELECT DISTINCT ON (line) * FROM pbi_rejects ORDER BY line, byte_position)"""
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS pbi_rejects; DROP TABLE IF EXISTS pbi_reject_scans")
+    _renumber(con, file_id, table, start)
+    return inserted
+
+
+def _renumber(con: duckdb.DuckDBPyConnection, file_id: int, table: str, start: int) -> None:
+    """Rows were numbered start + 1, start + 2, … in reading order; the quarantined lines
+    take their numbers, so the k-th row read becomes the k-th line number not taken."""
+    if not con.execute(f"SELECT count(*) FROM csv_bad_lines WHERE line > {start}").fetchone()[0]:
+        return  # the ordinary case: nothing to move
+    con.execute(
+        f"""UPDATE {table} SET _row = {table}._row + s.shift
+        FROM (
+            WITH bad AS (SELECT line - {start} - row_number() OVER (ORDER BY line) AS before,
+                                row_number() OVER (ORDER BY line) AS shift
+                         FROM csv_bad_lines WHERE line > {start}),
+                 step AS (SELECT before, max(shift) AS shift FROM bad GROUP BY before)
+            SELECT t._row, step.shift FROM {table} t ASOF JOIN step ON t._row - {start} > step.before
+            WHERE t._file_id = {file_id} AND t._row > {start}
+        ) s
+        WHERE {table}._file_id = {file_id} AND {table}._row = s._row"""
+    )
+
+
+def _resume_after_quote(con: duckdb.DuckDBPyConnection, file_id: int, table: str, start: int) -> tuple[int, int] | None:
+    """The first line after `start` with an unterminated quote, and the byte where it begins
+    in the part read: what was read after it is not trusted (it was read as one quoted value)
+    and goes."""
+    found = con.execute(
+        f"SELECT line, line_start FROM csv_bad_lines WHERE line > {start} AND value LIKE '%引号不成对' ORDER BY line LIMIT 1"
+    ).fetchone()
+    if found is None:
+        return None
+    line, at = found
+    con.execute(f"DELETE FROM {table} WHERE _file_id = {file_id} AND _row > {line}")
+    con.execute(f"DELETE FROM csv_bad_lines WHERE line > {line}")
+    return line, at
+
+
+def _rest_after(part: Path, at: int, dest: Path) -> Path:
+    """Copy what follows the line beginning at byte `at` of `part` to `dest` (owner-only)."""
+    tmp = dest.with_suffix(".tmp")
+    with part.open("rb") as src, private_file(tmp) as out:
+        src.seek(at)
+        src.readline()  # the line with the quote
+        while chunk := src.read(CHUNK):
+            out.write(chunk)
+    os.replace(tmp, dest)
+    return dest
+
+
+CELL_LIMIT = 1 << 24  # cells in a sheet's used range: 1,048,576 rows of 16 columns
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    return {k.decode(): html.unescape(v.decode("utf-8")) for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag)}
+
+
+def oversized_sheets(path: Path) -> dict[str, str]:
+    """Sheets of an .xlsx whose used range (to the farthest cell) exceeds CELL_LIMIT, with
+    that cell (e.g. XFD1048576). calamine allocates the whole range at once, so one stray
+    cell far away would take hundreds of GB; the sheet XML is scanned in a stream instead."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        return {}
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        rels = {
+            a.get("Id"): a.get("Target", "")
+            for a in map(_attributes, re.findall(rb"<Relationship\b[^>]*>", z.read("xl/_rels/workbook.xml.rels")))
+        }
+        for a in map(_attributes, re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", z.read("xl/workbook.xml"))):
+            target = rels.get(next((v for k, v in a.items() if k.endswith(":id")), ""), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in z.namelist():
+                continue
+            rows, columns, tail = 0, set(), b""
+            with z.open(member) as xml:
+                while chunk := xml.read(CHUNK):
+                    text = tail + chunk
+                    rows = max([rows, *map(int, re.findall(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"', text))])
+                    columns.update(re.findall(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)\d', text))
+                    tail = text[-200:]
+            width = max(map(_column_number, columns), default=0)
+            if rows * width > CELL_LIMIT:
+                out[a.get("name", "")] = f"{_column_letters(width)}{rows}"
+    return out
 
 
 def read_spreadsheet(path: Path, kinds: dict[str, Kind], forced: str | None = None) -> tuple[Source, pa.Table]:
@@ -179,7 +408,15 @@ def read_spreadsheet(path: Path, kinds: dict[str, Kind], forced: str | None = No
     try:
         wb = CalamineWorkbook.from_path(str(path))
         errors = []
+        oversized = oversized_sheets(path)
         for sheet_name in wb.sheet_names:
+            if sheet_name in oversized:
+                far = oversized[sheet_name]
+                errors.append(
+                    f"{name}[{sheet_name}]: 工作表的使用范围过大（有单元格远至 {far}），请删除数据区以外的单元格后另存 "
+                    f"(the sheet's used range reaches {far}: delete the cells outside the data and save again)"
+                )
+                continue
             sheet = wb.get_sheet_by_name(sheet_name)
             head = list(itertools.islice(sheet.iter_rows(), HEADER_SEARCH_ROWS))
             try:
@@ -214,7 +451,8 @@ def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data:
     """Stage a workbook's rows (from read_spreadsheet) into `table`."""
     con.register("_sheet", data)
     names = ", ".join(data.column_names)
-    con.execute(f"INSERT INTO {table} (_file_id, {names}) SELECT {file_id}, {names} FROM _sheet")
+    cleaned = ", ".join(n if n == "_row" else f"{_clean(n)} AS {n}" for n in data.column_names)
+    con.execute(f"INSERT INTO {table} (_file_id, {names}) SELECT {file_id}, {cleaned} FROM _sheet")
     con.unregister("_sheet")
     return data.num_rows
 

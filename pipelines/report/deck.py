@@ -2,9 +2,10 @@
 trends; red and black lists; yellow cards; rectification list; top members; methodology.
 
 Charts are native PowerPoint charts with their data inside (a secretary can restyle or correct
-one in PowerPoint or WPS), not pictures; only the map is a picture, drawn offline
-(map_image.py), and where no unit has a boundary a ranked bar takes its place. Every slide
-carries the run's trace line and its page number."""
+one in PowerPoint or WPS; names in that data are text, never formulas: chart_data.py), not
+pictures; only the map is a picture, drawn offline (map_image.py), and where no unit has a
+boundary a ranked bar takes its place. Every slide carries the run's trace line and its page
+number."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import PP_ALIGN
@@ -23,6 +23,7 @@ from pptx.util import Emu, Inches, Pt
 
 from pipelines.report import labels as L
 from pipelines.report import map_image
+from pipelines.report.chart_data import TextChartData
 from pipelines.report.pack import Pack
 from pipelines.vocabulary import BLACK_LIST, LISTS, RED_LIST, YELLOW_CARD
 
@@ -102,7 +103,7 @@ class _Deck:
         legend: bool = True,
         labels: bool = True,
     ):
-        data = CategoryChartData(number_format="0.0")
+        data = TextChartData(number_format="0.0")
         data.categories = list(categories)
         for name, values in series.items():
             data.add_series(name, [None if v is None or v != v else round(float(v), 1) for v in values])

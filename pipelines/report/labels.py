@@ -5,6 +5,9 @@ grade reads the same on screen, on paper and on the projector."""
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+
 from pipelines import vocabulary as V
 from pipelines.numbers import date_time_zh as date_time
 from pipelines.numbers import date_zh as date
@@ -41,10 +44,30 @@ def names_note(p: Pack) -> str:
     return "党员姓名为明文（申请人有查看权限）" if p.names_shown else "党员姓名已脱敏（张*明）"
 
 
+# A file name may be 255 bytes on most file systems, and a Chinese character is 3 of them in
+# UTF-8; a stem of at most 200 leaves room for the extension and a browser's " (1)".
+STEM_BYTES = 200
+# Path separators, control and invisible characters (Unicode category C*) and what Windows refuses.
+_WINDOWS_REFUSES = set('\\/:*?"<>|')
+
+
+def _safe(name: str) -> str:
+    return "".join("_" if c in _WINDOWS_REFUSES or unicodedata.category(c)[0] == "C" else c for c in name)
+
+
 def file_stem(p: Pack) -> str:
-    """党建指数考评_2025Q4_社区_上城区-某街道_运行3 (no path separators)."""
-    scope = p.scope.replace("/", "-") if p.scope else "全市"
-    return f"党建指数考评_{p.period}_{LEVEL_NAMES[p.level]}_{scope}_运行{p.run['run_id']}"
+    """党建指数考评_2025Q4_社区_上城区-某街道_运行3: no path separators or control characters, and
+    at most STEM_BYTES bytes. A scope that had to be changed keeps its readable beginning and gets
+    a short digest of the whole (~1a2b3c4d), so two scopes never share a file name."""
+    head, tail = f"党建指数考评_{p.period}_{LEVEL_NAMES[p.level]}_", f"_运行{p.run['run_id']}"
+    if not p.scope:
+        return f"{head}全市{tail}"
+    scope = "-".join(_safe(part) for part in p.scope.split("/"))
+    if scope == p.scope.replace("/", "-") and len((head + scope + tail).encode()) <= STEM_BYTES:
+        return head + scope + tail
+    mark = "~" + hashlib.sha256(p.scope.encode()).hexdigest()[:8]
+    room = STEM_BYTES - len((head + mark + tail).encode())
+    return head + scope.encode()[:room].decode("utf-8", "ignore") + mark + tail
 
 
 def method_lines(p: Pack) -> list[str]:

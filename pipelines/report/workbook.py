@@ -155,13 +155,14 @@ class _Book:
         self.names: set[str] = set()
 
     def sheet(self, name: str) -> Worksheet:
-        name = re.sub(r"[\[\]:*?/\\]", "·", name)[:31]
+        # Excel refuses []:*?/\ and an apostrophe at either end; control characters are no name.
+        name = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", "·", name)[:31].strip("'")
         while name in self.names:  # sheet names are unique and at most 31 characters
             name = name[:28] + f"~{len(self.names)}"
         self.names.add(name)
         ws = self.wb.add_worksheet(name)
-        ws.set_header(f"&L&9{L.title(self.p)}")
-        ws.set_footer(f"&L&9{self.p.trace}&R&9第 &P 页，共 &N 页")
+        ws.set_header(f"&L&9{_header_text(L.title(self.p))}")
+        ws.set_footer(f"&L&9{_header_text(self.p.trace)}&R&9第 &P 页，共 &N 页")
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.set_paper(9)  # A4
@@ -171,7 +172,7 @@ class _Book:
         """A table at row `top` (a caption above it if given): headers, frozen, filtered,
         grades and bands coloured. Returns the row after it."""
         if caption:
-            ws.write(top, 0, caption, self.f["note"])
+            ws.write(top, 0, inert_value(caption), self.f["note"])
             top += 1
         for c, (header, width, _, _) in enumerate(columns):
             ws.write(top, c, header, self.f["header"])
@@ -197,6 +198,13 @@ class _Book:
         return last + 1
 
 
+def _header_text(text: str) -> str:
+    """Text for a printed header or footer: '&' starts a code there (&P is the page), and Excel
+    drops a header over 255 characters; a long scope's title is cut to leave room for the codes."""
+    text = text.replace("&", "&&")
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def _records(frame) -> list[dict]:
     return [{**r, "_n": n} for n, r in enumerate(frame.to_dict("records"), start=1)]
 
@@ -205,7 +213,7 @@ def _cover(b: _Book) -> None:
     p, ws = b.p, b.sheet("封面")
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 80)
-    ws.write(0, 0, L.title(p), b.f["title"])
+    ws.write(0, 0, inert_value(L.title(p)), b.f["title"])
     ranked = p.ranked
     rows = [
         ("季度", L.quarter(p.period)),
@@ -277,7 +285,8 @@ def _methodology(b: _Book) -> None:
 def _scorecards(b: _Book) -> None:
     for n, (unit, card) in enumerate(b.p.scorecards, start=1):
         ws = b.sheet(f"卡{n:02d} {unit['unit_name'] or unit['unit_id']}")
-        ws.write(0, 0, f"{unit['unit_name']}（{unit['unit_id']}）评分卡 · {L.quarter(b.p.period)}", b.f["title"])
+        title = f"{unit['unit_name']}（{unit['unit_id']}）评分卡 · {L.quarter(b.p.period)}"
+        ws.write(0, 0, inert_value(title), b.f["title"])
         facts = [
             ("综合排名", f"{L.score(unit['composite_rank']).replace('.0', '')} / {_int(unit['ranked_units']) or '—'}"),
             *((name, L.score(unit[k])) for k, name in L.SCORES.items()),

@@ -30,7 +30,7 @@ def listed(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str, wh
     hours, claims, rating, score, tier."""
     if which not in LISTS:
         raise ValueError(which)
-    return frame(con, f"members_{which}", run=run, pkey=quarter(period).key, scope=scope, limit=limit)
+    return frame(con, "members_listed", run=run, pkey=quarter(period).key, scope=scope, which=which, limit=limit)
 
 
 def history(con: duckdb.DuckDBPyConnection, run: int, member: int, scope: str = "") -> pd.DataFrame:

@@ -57,3 +57,31 @@ CREATE OR REPLACE TEMP MACRO pbi_fail(rule, field, value) AS
 -- Is a value one of the accepted codes of kind.field (code_values holds contract + user extensions)?
 CREATE OR REPLACE TEMP MACRO pbi_code_ok(k, f, v) AS
     v IN (SELECT value FROM code_values WHERE kind = k AND field = f);
+
+-- The contract's rules as the checked views (intermediate/int_KIND_checked.sql) use them: each
+-- is the failed rule (pbi_fail) or NULL, and a view keeps the first that fails, in its order,
+-- with coalesce(). A value that is absent passes every rule but pbi_required. (References to
+-- what an earlier kind made known, int_known_*, are in the views: those exist only by then.)
+CREATE OR REPLACE TEMP MACRO pbi_rule(broken, rule, field, value) AS
+    CASE WHEN broken THEN pbi_fail(rule, field, value) END;
+CREATE OR REPLACE TEMP MACRO pbi_required(v, field) AS pbi_rule(v IS NULL, 'missing_required', field, NULL);
+-- A rule the staging step already named (ID numbers, phones), shown by its masked value.
+CREATE OR REPLACE TEMP MACRO pbi_staged_rule(rule, field, shown) AS
+    CASE WHEN rule IS NOT NULL THEN pbi_fail(rule, field, shown) END;
+-- A required ID number: present, and valid as staging found it.
+CREATE OR REPLACE TEMP MACRO pbi_id_number(shown, rule) AS
+    coalesce(pbi_required(shown, 'id_number'), pbi_staged_rule(rule, 'id_number', shown));
+CREATE OR REPLACE TEMP MACRO pbi_code(k, field, v) AS
+    pbi_rule(v IS NOT NULL AND NOT pbi_code_ok(k, field, v), 'invalid_code', field, v);
+CREATE OR REPLACE TEMP MACRO pbi_required_code(k, field, v) AS coalesce(pbi_required(v, field), pbi_code(k, field, v));
+-- A given date (typed: d) that cannot be read.
+CREATE OR REPLACE TEMP MACRO pbi_date_read(v, d, field) AS
+    pbi_rule(v IS NOT NULL AND d IS NULL, 'invalid_date', field, v);
+CREATE OR REPLACE TEMP MACRO pbi_required_date(v, d, field) AS
+    coalesce(pbi_required(v, field), pbi_date_read(v, d, field));
+-- A given count (typed: n) that is not a whole number ≥ 0.
+CREATE OR REPLACE TEMP MACRO pbi_count(v, n, field) AS
+    pbi_rule(v IS NOT NULL AND coalesce(n, -1) < 0, 'invalid_number', field, v);
+-- A given rating (typed: n) outside the whole numbers 1–5.
+CREATE OR REPLACE TEMP MACRO pbi_rating(v, n, field) AS
+    pbi_rule(v IS NOT NULL AND (n IS NULL OR n NOT BETWEEN 1 AND 5), 'rating_out_of_range', field, v);

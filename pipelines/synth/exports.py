@@ -9,11 +9,13 @@ meetings as .xlsx per district and year with real Excel dates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipelines.load import contract
 from pipelines.synth import calendar, faults, records, writers
 from pipelines.synth.faults import Fault, Injector
 from pipelines.synth.people import SNAPSHOT_DATES, on_snapshot
@@ -45,51 +47,52 @@ def _category_and_text(part: pd.DataFrame, categories: list[str], texts: dict[st
     return cats, text
 
 
+def _headed(kind: str, table: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
+    """The `fields` of `table`, in this order, under the data contract's headers (the loader
+    reads them back by the same headers; pipelines/config/contract.toml)."""
+    columns = contract.load(contract.DEFAULT)[kind].columns
+    return pd.DataFrame({columns[f].header: table[f] for f in fields})
+
+
+def _registry_csv(
+    frame: pd.DataFrame,
+    candidates: pd.DataFrame,
+    rekey: Callable[[pd.DataFrame], None],
+    fault: Fault,
+    kind: str,
+    inj: Injector,
+    path: Path,
+    encoding: str,
+) -> str:
+    """A registry kind's CSV (grids, orgs): its rows, then copies of some `candidates` given new
+    keys by `rekey` (nothing refers to them) and corrupted by `fault`. Returns the file's name."""
+    frame = inj.extra_bad_rows(frame, candidates, rekey, fault, path.name, kind)
+    writers.write_csv(frame, path, encoding)
+    return path.name
+
+
 def grids_csv(grids: pd.DataFrame, inj: Injector, out: Path) -> str:
-    frame = pd.DataFrame(
-        {
-            "网格编码": grids["grid_id"],
-            "网格名称": grids["grid_name"],
-            "所属社区": grids["community"],
-            "所属街道": grids["street"],
-            "所属区县": grids["district"],
-            "户数": grids["households"].astype(str),
-            "常住人口": grids["residents"].astype(str),
-            "网格类型": grids["grid_type"],
-        }
-    )
+    fields = ["grid_id", "grid_name", "community", "street", "district", "households", "residents", "grid_type"]
+    frame = _headed("grids", grids.astype({"households": str, "residents": str}), fields)
 
     def rekey(extra: pd.DataFrame) -> None:
         extra["网格编码"] = inj.unknown_grid(len(extra))
         extra["网格名称"] = [f"{n.removesuffix('网格')}二期网格" for n in extra["网格名称"]]
 
-    name = "网格台账.csv"
     invalid = Fault("invalid_number", "户数", lambda f, r: ["-" + v for v in f.iloc[r]["户数"]])
-    frame = inj.extra_bad_rows(frame, frame, rekey, invalid, name, "grids")
-    writers.write_csv(frame, out / name, "utf-8")
-    return name
+    return _registry_csv(frame, frame, rekey, invalid, "grids", inj, out / "网格台账.csv", "utf-8")
 
 
 def orgs_csv(orgs: pd.DataFrame, inj: Injector, out: Path) -> str:
-    frame = pd.DataFrame(
-        {
-            "组织编码": orgs["org_id"],
-            "组织名称": orgs["org_name"],
-            "组织类型": orgs["org_type"],
-            "上级组织编码": orgs["parent_org_id"],
-            "所在网格编码": orgs["grid_id"],
-        }
-    )
+    frame = _headed("orgs", orgs, ["org_id", "org_name", "org_type", "parent_org_id", "grid_id"])
 
     def rekey(extra: pd.DataFrame) -> None:
         extra["组织编码"] = ["ZB" + g for g in inj.unknown_grid(len(extra))]
         extra["组织名称"] = [n.replace("网格党支部", "二期网格党支部") for n in extra["组织名称"]]
 
-    name = "党组织信息.csv"
     unknown = Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r)))
-    frame = inj.extra_bad_rows(frame, frame[frame["组织类型"] == "网格党支部"], rekey, unknown, name, "orgs")
-    writers.write_csv(frame, out / name, "gbk")
-    return name
+    branches = frame[frame["组织类型"] == "网格党支部"]
+    return _registry_csv(frame, branches, rekey, unknown, "orgs", inj, out / "党组织信息.csv", "gbk")
 
 
 def roster_files(

@@ -82,6 +82,12 @@ def _duplicates(frame: pd.DataFrame) -> pd.Series:
     return frame.astype(str).duplicated(keep="first")
 
 
+def _bad_rating(text: pd.Series) -> pd.Series:
+    """A rating given but not a whole 1–5."""
+    rating = pd.to_numeric(text.replace("", None), errors="coerce")
+    return rating.notna() & ~rating.isin([1, 2, 3, 4, 5])
+
+
 def check(root: Path) -> set[tuple[str, int, str]]:
     """Every (file, row, fault) the contract rules flag in a generated folder."""
     found: set[tuple[str, int, str]] = set()
@@ -89,6 +95,11 @@ def check(root: Path) -> set[tuple[str, int, str]]:
     def flag(file: str, rows, fault: str, first_row: int = 2) -> None:
         for r in rows:
             found.add((file, int(r) + first_row, fault))
+
+    def flag_checks(file: str, frame: pd.DataFrame, checks: list, first_row: int = 2) -> None:
+        """Each (mask, fault) of a file's rows, then its repeated rows (every kind's last rule)."""
+        for mask, fault in [*checks, (_duplicates(frame), "duplicate_row")]:
+            flag(file, frame.index[mask.to_numpy(dtype=bool)], fault, first_row)
 
     grids = read_csv(root / "网格台账.csv", "utf-8")
     bad_hh = ~grids["户数"].str.fullmatch(r"\d+")
@@ -131,7 +142,6 @@ def check(root: Path) -> set[tuple[str, int, str]]:
         bad_id = ~mangled & ~ident.map(id_valid)
         unknown = ~mangled & ~bad_id & ~ident.isin(known_ids)
         hours = pd.to_numeric(f["服务时长"], errors="coerce")
-        rating = pd.to_numeric(f["群众评价"].replace("", None), errors="coerce")
         checks = [
             (mangled, "excel_mangled_id"),
             (bad_id, "bad_check_digit"),
@@ -139,11 +149,9 @@ def check(root: Path) -> set[tuple[str, int, str]]:
             (~f["服务网格编码"].isin(known_grids), "unknown_grid"),
             (f["服务日期"].map(parse_date).isna(), "impossible_date"),
             (~((hours > 0) & (hours <= 24)), "hours_out_of_range"),
-            (rating.notna() & ~rating.isin([1, 2, 3, 4, 5]), "rating_out_of_range"),
-            (_duplicates(f), "duplicate_row"),
+            (_bad_rating(f["群众评价"]), "rating_out_of_range"),
         ]
-        for mask, fault in checks:
-            flag(rel, f.index[mask.to_numpy(dtype=bool)], fault)
+        flag_checks(rel, f, checks)
 
     for path in sorted((root / "群众诉求").glob("*.csv")):
         rel = path.relative_to(root).as_posix()
@@ -151,18 +159,15 @@ def check(root: Path) -> set[tuple[str, int, str]]:
         reported = f["上报时间"].map(parse_datetime)
         resolved = f["办结时间"].map(lambda s: parse_datetime(s) if s else None)
         claimed = f["认领人身份号码"]
-        sat = pd.to_numeric(f["满意度"].replace("", None), errors="coerce")
         before = [r is not None and s is not None and s < r for r, s in zip(reported, resolved, strict=True)]
         checks = [
             (~f["网格编码"].isin(known_grids), "unknown_grid"),
             ((claimed != "") & ~claimed.isin(known_ids), "unknown_member"),
             (reported.isna(), "impossible_date"),
             (pd.Series(before), "resolved_before_reported"),
-            (sat.notna() & ~sat.isin([1, 2, 3, 4, 5]), "rating_out_of_range"),
-            (_duplicates(f), "duplicate_row"),
+            (_bad_rating(f["满意度"]), "rating_out_of_range"),
         ]
-        for mask, fault in checks:
-            flag(rel, f.index[mask.to_numpy(dtype=bool)], fault)
+        flag_checks(rel, f, checks)
 
     for path in sorted((root / "组织生活").glob("*.xlsx")):
         rel = path.relative_to(root).as_posix()
@@ -173,8 +178,6 @@ def check(root: Path) -> set[tuple[str, int, str]]:
             (~f["组织编码"].isin(known_orgs), "unknown_org"),
             (not_date, "impossible_date"),
             (f["实到人数"] > f["应到人数"], "attended_gt_expected"),
-            (_duplicates(f), "duplicate_row"),
         ]
-        for mask, fault in checks:
-            flag(rel, f.index[mask.to_numpy(dtype=bool)], fault, first)
+        flag_checks(rel, f, checks, first)
     return found
