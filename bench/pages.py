@@ -68,11 +68,11 @@ def time_page(page: str, db: Path) -> dict:
         script.write_text(TRIVIAL, encoding="utf-8")
         at = AppTest.from_file(str(script), default_timeout=120)
     else:
-        from dashboard.auth import Session
-        from pipelines.access.audit import now
+        from dashboard import sessions
 
         at = AppTest.from_file(str(APP), default_timeout=120)
-        at.session_state["pbi_session"] = Session(BENCH_USER, "password", now(), now())  # signed in
+        # Signed in as the sign-in form leaves a tab: a server-side session, its id in the tab's state.
+        at.session_state["pbi_session"] = sessions.start(BENCH_USER, "password").id
         for key, value in PAGES[page].items():
             at.query_params[key] = value
         at.switch_page(f"views/{page}.py")

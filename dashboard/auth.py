@@ -166,12 +166,12 @@ def oidc_match(identity: str | None, known: dict[str, users.User]) -> users.User
 
 def attempt(name: str, password: str, at: dt.datetime | None = None) -> str | None:
     """Check a sign-in; on success start the session and return None, else the message to show."""
-    name = name.strip()[:NAME_MAX]
+    name = users.lookup_key(name.strip()[:NAME_MAX])  # `ADMIN`, `ａｄｍｉｎ`: tried, and counted, as admin
     at = at or clock.now()
     client = _client()
     if not name or not password:
         return t("login.missing")
-    locked = audit.locked_until(name, at)
+    locked = audit.reserve(name, at)  # atomic: at most five checks in five minutes, also at once
     if locked:
         audit.record(name, "login_locked", subject=name, client=client, at=at)
         return t("login.locked", minutes=_minutes(locked - at))

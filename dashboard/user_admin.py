@@ -3,7 +3,7 @@ only by hiding the page) and written to the audit log with the administrator as 
 
 from __future__ import annotations
 
-from dashboard import auth, data
+from dashboard import auth, data, sessions
 from dashboard.viewer import OutOfScope
 from dashboard.viewer import current as viewer
 from pipelines.access import users
@@ -32,12 +32,14 @@ def remove(name: str) -> None:
     if name == viewer().name:
         raise users.UserError("不能删除自己 (you cannot remove yourself)")
     user = users.remove(name)
+    sessions.end_user(user.name)  # its cookies stop working now, not at their next request
     auth.record("user_removed", subject=user.name, scope=user.scope, detail=_rights(user))
 
 
 def set_password(name: str, password: str) -> None:
     _admin()
-    users.set_password(name, password)
+    user = users.set_password(name, password)
+    sessions.end_user(user.name)
     auth.record("password_changed", subject=name)
 
 

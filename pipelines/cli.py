@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 from pipelines import settings
@@ -88,7 +89,11 @@ def _export(args: argparse.Namespace) -> int:
             else:
                 frame = exports.members(con, run, scope, args.period)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    inert(frame).to_csv(args.out, index=False, encoding="utf-8-sig")  # no text a spreadsheet would run
+    # Members' names and scores: owner-only from creation (an older, wider file is narrowed).
+    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "w", encoding="utf-8-sig", newline="") as out:
+        inert(frame).to_csv(out, index=False)  # no text a spreadsheet would run
     digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
     audit.record(
         actor(),

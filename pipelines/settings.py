@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class Setting:
 DB = Setting("PBI_DB", "data/warehouse/pbi.duckdb", "the published warehouse (results and registers beside it)")
 USERS = Setting("PBI_USERS", "data/users.json", "dashboard users (mode 0600, outside git)")
 AUDIT = Setting("PBI_AUDIT", "data/audit/audit.duckdb", "the hash-chained audit log")
+AUDIT_KEY_FILE = Setting(
+    "PBI_AUDIT_KEY_FILE",
+    "",
+    "key of the audit log's HMAC chain, its recorded heads beside it (default `audit-key` beside the users file)",
+)
 SECRET_KEY_FILE = Setting(
     "PBI_SECRET_KEY_FILE", "data/secrets/member-key", "key of the ID-number hash (created on first use; back it up)"
 )
@@ -54,6 +60,7 @@ ALL: tuple[Setting, ...] = (
     DB,
     USERS,
     AUDIT,
+    AUDIT_KEY_FILE,
     SECRET_KEY_FILE,
     CONTRACT_EXTRA,
     RAW,
@@ -72,8 +79,41 @@ audit_path = AUDIT.path
 secret_key_path = SECRET_KEY_FILE.path
 contract_extra_path = CONTRACT_EXTRA.path
 raw_dir = RAW.path
-load_memory = LOAD_MEMORY.raw
 load_explain = LOAD_EXPLAIN.raw  # `FILE.sql:KIND` to profile, or "" (nothing)
+
+
+def audit_key_path() -> Path:
+    """The audit chain's key: PBI_AUDIT_KEY_FILE, else `audit-key` beside the users file (outside the log's folder)."""
+    return AUDIT_KEY_FILE.path() if AUDIT_KEY_FILE.raw() else users_path().parent / "audit-key"
+
+
+class SettingError(ValueError):
+    """A variable's value the product cannot use; the message names the variable."""
+
+
+# DuckDB's memory units (KB = 1000 bytes, KiB = 1024), matched whatever their case.
+MEMORY_UNITS = {u.lower(): (u, f) for u, f in (
+    ("KB", 10**3), ("MB", 10**6), ("GB", 10**9), ("TB", 10**12),
+    ("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40),
+)}  # fmt: skip
+MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B)", re.IGNORECASE)
+LEAST_LOAD_MEMORY = 100 * 10**6  # below this a city's load cannot even stage its largest file
+
+
+def load_memory() -> str:
+    """PBI_LOAD_MEMORY as DuckDB reads it (e.g. `1500MB`), checked: a number and a unit, at least
+    100MB. The value goes to DuckDB as a parameter, never into SQL text."""
+    value = LOAD_MEMORY.raw().strip()
+    match = MEMORY.fullmatch(value)
+    if not match:
+        raise SettingError(
+            f"{LOAD_MEMORY.name}={value!r}: 应为数字加单位，如 1500MB、2GB、4GiB "
+            "(expected a number and a unit: KB, MB, GB, TB, KiB, MiB, GiB or TiB)"
+        )
+    unit, factor = MEMORY_UNITS[match[2].lower()]
+    if float(match[1]) * factor < LEAST_LOAD_MEMORY:
+        raise SettingError(f"{LOAD_MEMORY.name}={value!r}: 至少为 100MB (at least 100MB)")
+    return f"{match[1]}{unit}"
 
 
 def load_profile() -> bool:

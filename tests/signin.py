@@ -16,7 +16,7 @@ PASSWORDS = {name: f"{name}-Passw0rd-demo" for name in ("admin", "city", "distri
 
 def signed_in(at: AppTest, name: str = "city") -> AppTest:
     """The app with `name` signed in (a server-side session, its id in the tab's state, as the
-    sign-in form leaves it; the form itself is tested in test_access_dashboard)."""
+    sign-in form leaves it; the form itself is tested in tests/dashboard/test_access.py)."""
     from dashboard import sessions
     from pipelines.access import users
 

@@ -97,10 +97,11 @@ def passwd(args: argparse.Namespace) -> int:
 
 
 def unlock(args: argparse.Namespace) -> int:
-    if args.name not in users.load():
+    user = users.find(users.load(), args.name)
+    if user is None:
         return _refused(users.UserError(f"没有这个用户 (no such user): {args.name}"))
-    audit.record(actor(), "user_unlocked", subject=args.name, client=host())
-    print(f"已解除锁定 (unlocked) {args.name}")
+    audit.record(actor(), "user_unlocked", subject=user.name, client=host())  # the name sign-ins count under
+    print(f"已解除锁定 (unlocked) {user.name}")
     return 0
 
 
@@ -161,12 +162,36 @@ def _printable(text: str) -> str:
     return CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
+def _said(result: audit.Check) -> None:
+    if result.legacy:
+        print(
+            f"其中前 {result.legacy} 条写于密钥链之前，仅以 SHA-256 校验，由标记行封存 "
+            f"(the first {result.legacy} rows predate the keyed chain: plain SHA-256, sealed by the marker row)"
+        )
+
+
 def audit_verify(args: argparse.Namespace) -> int:
-    rows, broken = audit.verify()
-    if broken:
-        print(f"审计日志共 {rows} 条，校验链在这些序号处断开 (chain broken at): {broken[:20]}", file=sys.stderr)
+    result = audit.check()
+    if not result.intact:
+        if result.broken:
+            print(
+                f"审计日志共 {result.rows} 条，校验链在这些序号处断开 (chain broken at): {result.broken[:20]}",
+                file=sys.stderr,
+            )
+        for problem in result.problems:
+            print(f"审计日志共 {result.rows} 条：{problem}", file=sys.stderr)
         return 1
-    print(f"审计日志共 {rows} 条，校验链完整 (audit log intact)")
+    print(f"审计日志共 {result.rows} 条，校验链完整 (audit log intact)")
+    _said(result)
+    return 0
+
+
+def audit_reseal(args: argparse.Namespace) -> int:
+    """After restoring the log from a backup on purpose: record it as it is now as the head."""
+    result = audit.reseal()
+    if not result.intact:
+        return audit_verify(args)
+    print(f"已按当前 {result.rows} 条记录重新记下链头 (head recorded afresh at {result.rows} rows)")
     return 0
 
 
@@ -210,6 +235,9 @@ def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     s.add_argument("--event", action="append", choices=list(audit.EVENTS))
     s.add_argument("--limit", type=int, default=100)
     s.set_defaults(func=audit_show)
-    asub.add_parser("verify", help="check the hash chain: exit 1 if a row was changed or removed").set_defaults(
-        func=audit_verify
-    )
+    asub.add_parser(
+        "verify", help="check the keyed hash chain and its recorded head: exit 1 if a row was changed or removed"
+    ).set_defaults(func=audit_verify)
+    asub.add_parser(
+        "reseal", help="after restoring the log from a backup on purpose: record its present head (rows must verify)"
+    ).set_defaults(func=audit_reseal)

@@ -6,6 +6,12 @@ Each user has a role bound to a unit — 市级 (the whole city, no unit), 区�
 and two permissions: `pii` (see members' names) and `admin` (audit log, users). Passwords
 are stored as argon2id hashes only. Writes are atomic (a new file replaces the old) and
 serialised by a lock file, so the command line and the dashboard can both change it.
+
+Names are compared and stored NFKC-normalised and case-folded (`canonical`), so `ADMIN` and
+full-width `ａｄｍｉｎ` are `admin`. A new name may hold no invisible or format character
+(zero-width space, direction marks, controls, spaces), may not mix Latin, Cyrillic and Greek
+letters, and may not look like an existing name (`skeleton`: marks dropped, Cyrillic and
+Greek lookalikes read as Latin). Sign-in finds a user by `lookup_key` of the typed name.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import functools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -28,6 +35,57 @@ ROLES = {"市级": 0, "区级": 1, "街道": 2, "社区": 3}  # role: how many p
 ROLE_LEVELS = {"市级": "city", "区级": "district", "街道": "street", "社区": "community"}
 NAME = re.compile(r"[^\s/\\]{2,64}")  # Chinese names and e-mail addresses (for OIDC) both fit
 MIN_PASSWORD = 10
+# Cyrillic and Greek letters drawn like Latin ones (lower case: names are case-folded first).
+LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝвкмнтѵьɡαβεικνορτυχζ",
+    "aeopcyxijsdhlqwbkmhtvbgabeiknoptuxz",
+)
+SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")  # alphabets whose letters pass for one another
+
+
+def canonical(name: str) -> str:
+    """A name as compared and stored: trimmed, NFKC-normalised and case-folded."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())
+
+
+def lookup_key(name: str) -> str:
+    """The name a sign-in looks up (and counts failures under): canonical, invisible and format
+    characters dropped, so `ad<zero-width space>MIN` tries — and locks — `admin`."""
+    return "".join(c for c in canonical(name) if unicodedata.category(c)[0] not in "CZ" or c == " ")
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like: canonical, marks dropped, Cyrillic and Greek lookalikes as Latin."""
+    bare = unicodedata.normalize("NFD", canonical(name))
+    return "".join(c for c in bare if unicodedata.category(c)[0] != "M").translate(LOOKALIKES)
+
+
+def _scripts(name: str) -> set[str]:
+    return {w for c in name if c.isalpha() for w in unicodedata.name(c, "?").split()[:1] if w in SCRIPTS}
+
+
+def check_name(name: str) -> str:
+    """The name to store (canonical), or UserError when it holds an invisible character or
+    mixes look-alike alphabets."""
+    name = canonical(name)
+    hidden = [c for c in name if unicodedata.category(c)[0] in "CZ" and not c.isspace()]
+    if hidden:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in hidden)
+        raise UserError(f"用户名含不可见或格式字符 (the name holds invisible or format characters): {codes}")
+    if not NAME.fullmatch(name):
+        raise UserError(f"用户名须为 2–64 个字符，不含空格和斜杠 (2–64 characters, no spaces or slashes): {name!r}")
+    mixed = _scripts(name)
+    if len(mixed) > 1:
+        raise UserError(f"用户名混用了形似的字母表 (the name mixes look-alike alphabets): {' + '.join(sorted(mixed))}")
+    return name
+
+
+def find(users: dict[str, User], name: str) -> User | None:
+    """The user a typed name means: its own entry, else the one whose lookup key it shares."""
+    if name in users:
+        return users[name]
+    key = lookup_key(name)
+    return next((u for n, u in users.items() if lookup_key(n) == key), None)
 
 
 @functools.cache
@@ -85,7 +143,8 @@ def load(path: Path | None = None) -> dict[str, User]:
     if not path.exists():
         return {}
     raw = json.loads(path.read_text(encoding="utf-8"))
-    return {name: User(name=name, **fields) for name, fields in raw.get("users", {}).items()}
+    # Names are canonical since lookalikes were refused; an older file's `Wang` is read as `wang`.
+    return {canonical(name): User(name=canonical(name), **fields) for name, fields in raw.get("users", {}).items()}
 
 
 @contextlib.contextmanager
@@ -127,7 +186,7 @@ def check_unit(role: str, unit: str, known_units: set[str] | None = None) -> str
 def check_password(name: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 个字符 (a password has at least {MIN_PASSWORD} characters)")
-    if password.strip().lower() == name.lower():
+    if canonical(password) == canonical(name):
         raise UserError("密码不能与用户名相同 (the password may not be the user name)")
 
 
@@ -142,9 +201,7 @@ def add(
     known_units: set[str] | None = None,
     path: Path | None = None,
 ) -> User:
-    name = name.strip()
-    if not NAME.fullmatch(name):
-        raise UserError(f"用户名须为 2–64 个字符，不含空格和斜杠 (2–64 characters, no spaces or slashes): {name!r}")
+    name = check_name(name)
     unit = check_unit(role, unit, known_units)
     if admin and role != "市级":
         raise UserError("管理员须为市级用户：审计日志和用户涉及全市 (an administrator must be a city user)")
@@ -152,6 +209,9 @@ def add(
     with _changing(path or users_path()) as users:
         if name in users:
             raise UserError(f"用户已存在 (user exists): {name}")
+        like = next((n for n in users if skeleton(n) == skeleton(name)), None)
+        if like is not None:
+            raise UserError(f"用户名与已有用户 {like} 形似 (the name looks like an existing user's): {name}")
         now = _now()
         users[name] = User(name, role, unit, pii, admin, _hasher().hash(password), now, now)
         return users[name]
@@ -159,25 +219,27 @@ def add(
 
 def remove(name: str, path: Path | None = None) -> User:
     with _changing(path or users_path()) as users:
-        if name not in users:
+        user = find(users, name)
+        if user is None:
             raise UserError(f"没有这个用户 (no such user): {name}")
-        return users.pop(name)
+        return users.pop(user.name)
 
 
 def set_password(name: str, password: str, path: Path | None = None) -> User:
     check_password(name, password)
     with _changing(path or users_path()) as users:
-        if name not in users:
+        user = find(users, name)
+        if user is None:
             raise UserError(f"没有这个用户 (no such user): {name}")
-        users[name] = replace(users[name], password_hash=_hasher().hash(password), password_changed_at=_now())
-        return users[name]
+        users[user.name] = replace(user, password_hash=_hasher().hash(password), password_changed_at=_now())
+        return users[user.name]
 
 
 def verify(users: dict[str, User], name: str, password: str) -> User | None:
     """The user if the password is theirs, else None; as slow for an unknown name."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    user = users.get(name)
+    user = find(users, name)
     try:
         _hasher().verify(user.password_hash if user else _dummy(), password)
     except (VerificationError, InvalidHashError):

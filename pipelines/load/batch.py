@@ -64,7 +64,9 @@ class BatchResult:
     files: list[FileResult] = field(default_factory=list)
     released: int = 0  # earlier quarantined rows loaded now
     superseded: int = 0
-    top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    top_reasons: list[tuple[str, int]] = field(default_factory=list)  # of this batch's own rows
+    retried_still: int = 0  # earlier quarantined rows retried now and quarantined still
+    notices: list[str] = field(default_factory=list)  # what the user should know beyond the counts
     published: bool = False
 
     @property
@@ -104,7 +106,8 @@ def _sql(con: duckdb.DuckDBPyConnection, rel: str, fmt: dict | None = None, kind
     explain = (settings.load_explain() or "\0") in f"{rel}:{kind}"
     if explain:
         out = Path(tempfile.gettempdir()) / f"pbi-explain-{rel.replace('/', '_')}-{kind}.txt"
-        con.execute(f"SET enable_profiling = 'query_tree_optimizer'; SET profiling_output = '{out}'")
+        con.execute("SET enable_profiling = 'query_tree_optimizer'")
+        con.execute("SET profiling_output = ?", [str(out)])
     with phase(f"  {rel}"):
         con.execute(text.format(**fmt) if fmt else text)
     if explain:
@@ -118,10 +121,22 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.
     con.execute("CREATE OR REPLACE TEMP TABLE code_values (kind VARCHAR, field VARCHAR, value VARCHAR)")
     codes = [(k.name, c.field, v) for k in kinds.values() for c in k.columns.values() for v in c.values]
     con.executemany("INSERT INTO code_values VALUES (?, ?, ?)", codes)
+    con.execute("CREATE OR REPLACE TEMP TABLE field_limits (kind VARCHAR, field_name VARCHAR, largest DOUBLE)")
+    limits = [(k.name, c.field, c.max) for k in kinds.values() for c in k.columns.values() if c.max is not None]
+    con.executemany("INSERT INTO field_limits VALUES (?, ?, ?)", limits)
     con.execute("CREATE OR REPLACE TEMP TABLE field_headers (kind VARCHAR, field VARCHAR, header VARCHAR)")
     headers = [(k.name, c.field, c.header) for k in kinds.values() for c in k.columns.values()]
     headers += [(k.name, f, header) for k in plan.kinds for f, header in k.headers]
     con.executemany("INSERT INTO field_headers VALUES (?, ?, ?)", headers)
+
+
+def _date_window(con: duckdb.DuckDBPyConnection, as_of: dt.date, today: dt.date) -> None:
+    """The dates a row may bear (contract.toml [dates]): from the earliest to the day of the
+    load, or to --as-of where that is later (a snapshot dated ahead on purpose)."""
+    window = contract.date_window()
+    con.execute("SET VARIABLE pbi_earliest = CAST(? AS DATE)", [window.earliest])
+    con.execute("SET VARIABLE pbi_earliest_birth = CAST(? AS DATE)", [window.earliest_birth])
+    con.execute("SET VARIABLE pbi_latest = CAST(? AS DATE)", [max(as_of, today)])
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind], plan: Plan) -> None:
@@ -173,6 +188,10 @@ def load(
     strict: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BatchResult:
+    try:
+        settings.load_memory()  # checked before any work (a parameter of the batch's connection)
+    except settings.SettingError as e:
+        raise LoadError(str(e)) from None
     kinds = contract.load()
     plan = load_plan.load(kinds)
     if kind and kind not in plan.names:
@@ -288,14 +307,16 @@ def _run(
 ) -> BatchResult:
     con = duckdb.connect(str(path))
     try:
-        con.execute(f"SET temp_directory = '{work}'")
+        con.execute("SET temp_directory = ?", [str(work)])
         # Bounded memory: DuckDB spills to the work folder beyond this.
-        con.execute(f"SET memory_limit = '{settings.load_memory()}'")
+        con.execute("SET memory_limit = ?", [settings.load_memory()])
         _reference_tables(con, kinds, plan)
         for rel in plan.setup:
             _sql(con, rel)
-        con.execute("SET VARIABLE pbi_secret = ?", [secret.member_key_secret()])
+        key, adopted = _member_key(con)
+        con.execute("SET VARIABLE pbi_secret = ?", [key])
         con.execute("SET VARIABLE pbi_as_of = ?", [as_of.isoformat()])
+        _date_window(con, as_of, started.date())
         _raw_tables(con, kinds, plan)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE quarantine_before AS SELECT file_id, row, first_batch FROM quarantine"
@@ -303,24 +324,33 @@ def _run(
         batch_id = scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM load_batches")
         con.execute("SET VARIABLE pbi_batch_id = CAST(? AS INTEGER)", [batch_id])
         result = BatchResult(batch_id)
+        _record_key(con, key, batch_id, adopted, result)
 
         known = {
             h: (fid, k) for fid, h, k in con.execute("SELECT file_id, content_hash, kind FROM load_files").fetchall()
         }
-        next_id = scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM load_files")
+        # Ledger rows of same-batch copies hold ids of their own, never given to a loaded file.
+        next_id = scalar(
+            con,
+            "SELECT greatest(coalesce(max(file_id), 0), (SELECT max(file_id) FROM load_ledger)) + 1 FROM load_files",
+        )
         staged: dict[int, tuple[Source, FileResult, str]] = {}
         todo: list[tuple[Source, FileResult, str, int]] = []
-        seen: set[str] = set()
+        seen: dict[str, FileResult] = {}  # content hash → the batch's first file with it
+        copies: list[tuple[FileResult, FileResult, str]] = []
         for src in sources:
             with phase(f"hash {src.path.name}"):
                 digest = file_hash(src.path)
             fr = FileResult(src.path.name, src.kind.name if src.kind else "")
             result.files.append(fr)
-            if digest in known or digest in seen:
-                fr.kind = fr.kind or (known[digest][1] if digest in known else "")
-                _record_unchanged(con, fr, known.get(digest, (None, None))[0], digest, batch_id)
+            if digest in seen:  # a byte-identical copy of a file given earlier in this batch
+                copies.append((fr, seen[digest], digest))
                 continue
-            seen.add(digest)
+            seen[digest] = fr
+            if digest in known:
+                fr.kind = fr.kind or known[digest][1]
+                _record_unchanged(con, fr, known[digest][0], digest, batch_id)
+                continue
             todo.append((src, fr, digest, next_id))  # file ids follow the order files were given
             next_id += 1
         _stage_all(con, todo, kinds, forced, work, staged, progress, batch_id)
@@ -363,16 +393,23 @@ def _run(
                     now,
                 ],
             )
-        # Top reasons: the reason with its column named but without the individual values
-        # (a parenthesis holding the value goes with it).
+        for copy, first, digest in copies:
+            _record_copy(con, copy, first, next_id, digest, batch_id, now)
+            next_id += 1
+        # Top reasons of this batch's own rows: the reason with its column named but without the
+        # individual values (a parenthesis holding the value goes with it). Earlier quarantined
+        # rows retried and failing still are counted apart.
         result.top_reasons = con.execute(
             r"""SELECT regexp_replace(regexp_replace(replace(r.zh, '{header}', coalesce(q.header, '')),
                           '（[^（）]*\{value\}[^（）]*）', ''), '[：:]?\s*\{value\}', '')
                       || ' (' || r.en || ')', count(*)
             FROM quarantine q JOIN rule_reasons r USING (rule)
-            WHERE q.last_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5""",
-            [batch_id],
+            WHERE q.last_batch = ? AND q.first_batch = ? GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 5""",
+            [batch_id, batch_id],
         ).fetchall()
+        result.retried_still = scalar(
+            con, "SELECT count(*) FROM quarantine WHERE last_batch = ? AND first_batch < ?", [batch_id, batch_id]
+        )
         with phase("unit geometry"):  # derived from grids and their boundaries: rebuilt whole
             geometry.build(con)
         con.execute(
@@ -386,12 +423,9 @@ def _run(
         con.close()
 
 
-def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_id: int) -> None:
+def _record_unchanged(con, fr: FileResult, fid: int, digest: str, batch_id: int) -> None:
     """A file loaded before: nothing changes; the ledger says so with the file's counts."""
     fr.status = "unchanged"
-    if fid is None:  # the same content twice in this batch
-        fr.status = "unchanged"
-        return
     fr.rows_read = scalar(
         con, "SELECT coalesce(min_by(rows_read, batch_id), 0) FROM load_ledger WHERE file_id = ?", [fid]
     )
@@ -401,3 +435,50 @@ def _record_unchanged(con, fr: FileResult, fid: int | None, digest: str, batch_i
         "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 'unchanged', ?)",
         [batch_id, fid, fr.file, digest, fr.kind, fr.rows_read, fr.quarantined, fr.unchanged, dt.datetime.now()],
     )
+
+
+def _record_copy(
+    con, fr: FileResult, first: FileResult, fid: int, digest: str, batch_id: int, now: dt.datetime
+) -> None:
+    """A byte-identical copy of a file given earlier in the batch: its rows are that file's,
+    read again and changing nothing (read = unchanged), in a ledger row of its own."""
+    fr.kind, fr.rows_read, fr.unchanged, fr.status = first.kind, first.rows_read, first.rows_read, "duplicate_file"
+    con.execute(
+        "INSERT INTO load_ledger VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, 'duplicate_file', ?)",
+        [batch_id, fid, fr.file, digest, fr.kind, fr.rows_read, fr.unchanged, now],
+    )
+
+
+def _member_key(con) -> tuple[str, bool]:
+    """The member key, checked against the fingerprint the warehouse recorded. A missing key
+    file is created only for a warehouse that holds no member keys yet; returns the key and
+    whether the warehouse has no fingerprint to check it against (it adopts this key's)."""
+    stored = scalar(con, "SELECT max_by(fingerprint, recorded_at) FROM member_key_check")
+    path = settings.secret_key_path()
+    if not path.exists() and (stored or scalar(con, "SELECT count(*) FROM member_registry")):
+        raise LoadError(
+            f"成员密钥文件不存在 (the member key file is missing): {path}\n"
+            f"此数据库中的党员须用原密钥关联，新密钥会使已知党员全部被隔离 (its members are linked with the "
+            f"original key; a new key would quarantine every known member). {secret.restore_hint()}\n"
+            "本批次未发布任何数据 (nothing of this batch was published)"
+        )
+    key = secret.member_key_secret()
+    if stored and stored != secret.fingerprint(key):
+        raise LoadError(
+            f"成员密钥与此数据库不符 (the member key does not match this warehouse's): {path}\n"
+            f"{secret.restore_hint()}\n本批次未发布任何数据 (nothing of this batch was published)"
+        )
+    return key, not stored
+
+
+def _record_key(con, key: str, batch_id: int, adopted: bool, result: BatchResult) -> None:
+    """Record the key's fingerprint where the warehouse has none; say so where it held data."""
+    if not adopted:
+        return
+    if scalar(con, "SELECT count(*) FROM load_batches"):
+        result.notices.append(
+            "此数据库此前未记录成员密钥指纹，现采用当前密钥的指纹；以后的加载须使用同一密钥 "
+            "(the warehouse had no member key fingerprint: it now records the current key's, "
+            "and later loads must use the same key)"
+        )
+    con.execute("INSERT INTO member_key_check VALUES (?, ?, ?)", [secret.fingerprint(key), dt.datetime.now(), batch_id])

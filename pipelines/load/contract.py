@@ -6,6 +6,7 @@ data/config/contract-extra.toml) may add aliases and code values, never remove a
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
+    max: float | None = None  # the largest plausible number (integer and number columns)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def load(path: Path = DEFAULT, extra: Path | None = None) -> dict[str, Kind]:
                 c.get("required", False),
                 tuple(c.get("aliases", ())),
                 tuple(c.get("values", ())),
+                c.get("max"),
             )
             for fname, c in spec["columns"].items()
         }
@@ -104,7 +107,23 @@ def _extend(kinds: dict[str, Kind], path: Path) -> None:
                 col.required,
                 col.aliases + tuple(a for a in c.get("aliases", ()) if a not in col.aliases),
                 col.values + tuple(v for v in c.get("values", ()) if v not in col.values),
+                col.max,
             )
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a record can bear: none before `earliest` (a birth date: `earliest_birth`),
+    none after the day of the load (or the --as-of date, if later)."""
+
+    earliest: dt.date
+    earliest_birth: dt.date
+
+
+def date_window(path: Path = DEFAULT) -> DateWindow:
+    with path.open("rb") as f:
+        dates = tomllib.load(f)["dates"]
+    return DateWindow(dates["earliest"], dates["earliest_birth"])
 
 
 @dataclass(frozen=True)

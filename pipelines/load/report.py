@@ -12,7 +12,11 @@ from pipelines.load.batch import BatchResult
 console = Console()
 if not console.is_terminal:  # piped or logged: wide enough that file names are never cut
     console = Console(width=200)
-STATUS = {"loaded": "已加载", "unchanged": "已加载过，无变化 (already loaded)"}
+STATUS = {
+    "loaded": "已加载",
+    "unchanged": "已加载过，无变化 (already loaded)",
+    "duplicate_file": "与本批次另一文件完全相同，未重复加载 (copy of a file in this batch)",
+}
 
 
 class Progress:
@@ -70,9 +74,16 @@ def summary(result: BatchResult) -> None:
             f"(earlier quarantined rows: {result.released:,} loaded now, {result.superseded:,} superseded)"
         )
     if result.top_reasons:
-        console.print("主要隔离原因 (top reasons):")
+        console.print("本批次数据行的主要隔离原因 (top reasons among this batch's rows):")
         for reason, n in result.top_reasons:
             console.print(f"  {n:>8,}  {reason}")
+    if result.retried_still:
+        console.print(
+            f"先前批次隔离的行经重试仍被隔离：{result.retried_still:,} 行 "
+            f"(earlier quarantined rows retried and still quarantined: {result.retried_still:,})"
+        )
+    for notice in result.notices:
+        console.print(notice, highlight=False)
     console.print("已发布 (published)" if result.published else "未发布 (not published)")
 
 

@@ -30,9 +30,10 @@ CREATE OR REPLACE TEMP MACRO pbi_ts(s) AS CASE
     ELSE try_strptime(pbi_unify_date_text(s), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'])
 END;
 
--- Whole numbers and decimals written as text.
+-- Whole numbers and decimals written as text; NULL beyond BIGINT (never an error: a 20-digit
+-- value is a row's fault, quarantined by pbi_in_range, not the load's).
 CREATE OR REPLACE TEMP MACRO pbi_int(s) AS
-    CASE WHEN regexp_full_match(s, '-?\d+(\.0+)?') THEN CAST(CAST(s AS DOUBLE) AS BIGINT) END;
+    CASE WHEN regexp_full_match(s, '-?\d+(\.0+)?') THEN TRY_CAST(TRY_CAST(s AS DOUBLE) AS BIGINT) END;
 CREATE OR REPLACE TEMP MACRO pbi_num(s) AS TRY_CAST(s AS DOUBLE);
 
 -- Citizen ID numbers (GB 11643): Excel's scientific notation, the format, the check character.
@@ -74,14 +75,27 @@ CREATE OR REPLACE TEMP MACRO pbi_id_number(shown, rule) AS
 CREATE OR REPLACE TEMP MACRO pbi_code(k, field, v) AS
     pbi_rule(v IS NOT NULL AND NOT pbi_code_ok(k, field, v), 'invalid_code', field, v);
 CREATE OR REPLACE TEMP MACRO pbi_required_code(k, field, v) AS coalesce(pbi_required(v, field), pbi_code(k, field, v));
--- A given date (typed: d) that cannot be read.
-CREATE OR REPLACE TEMP MACRO pbi_date_read(v, d, field) AS
-    pbi_rule(v IS NOT NULL AND d IS NULL, 'invalid_date', field, v);
+-- Every date rule in one place. A given date or date-time (typed: d) must be readable, not
+-- later than `latest` when the row names such a bound (a roster's snapshot date; else NULL),
+-- and possible: not before `earliest`, nor after the day of the load (pbi_latest; the
+-- --as-of date if later). The bounds are contract.toml's [dates]; batch.py sets them.
+CREATE OR REPLACE TEMP MACRO pbi_date_in(v, d, field, earliest, latest) AS coalesce(
+    pbi_rule(v IS NOT NULL AND d IS NULL, 'invalid_date', field, v),
+    pbi_rule(CAST(d AS DATE) > latest, 'future_date', field, v),
+    pbi_rule(CAST(d AS DATE) < earliest OR CAST(d AS DATE) > getvariable('pbi_latest'), 'implausible_date', field, v));
+CREATE OR REPLACE TEMP MACRO pbi_date_ok(v, d, field) AS
+    pbi_date_in(v, d, field, getvariable('pbi_earliest'), NULL);
 CREATE OR REPLACE TEMP MACRO pbi_required_date(v, d, field) AS
-    coalesce(pbi_required(v, field), pbi_date_read(v, d, field));
--- A given count (typed: n) that is not a whole number ≥ 0.
-CREATE OR REPLACE TEMP MACRO pbi_count(v, n, field) AS
-    pbi_rule(v IS NOT NULL AND coalesce(n, -1) < 0, 'invalid_number', field, v);
+    coalesce(pbi_required(v, field), pbi_date_ok(v, d, field));
+-- A given number larger than its column's plausible largest (contract.toml `max`; the
+-- field_limits table). Read wide (DOUBLE) first, so no value is too long to compare.
+CREATE OR REPLACE TEMP MACRO pbi_in_range(k, field, v) AS pbi_rule(
+    v IS NOT NULL AND TRY_CAST(v AS DOUBLE) > (SELECT largest FROM field_limits WHERE kind = k AND field_name = field),
+    'number_out_of_range', field, v);
+-- A given count (typed: n) that is a plausible whole number ≥ 0.
+CREATE OR REPLACE TEMP MACRO pbi_count(k, v, n, field) AS coalesce(
+    pbi_in_range(k, field, v),
+    pbi_rule(v IS NOT NULL AND coalesce(n, -1) < 0, 'invalid_number', field, v));
 -- A given rating (typed: n) outside the whole numbers 1–5.
 CREATE OR REPLACE TEMP MACRO pbi_rating(v, n, field) AS
     pbi_rule(v IS NOT NULL AND (n IS NULL OR n NOT BETWEEN 1 AND 5), 'rating_out_of_range', field, v);

@@ -1,5 +1,5 @@
 """Sign-in that survives a reload and a new tab, in a real browser (Debian's headless Chromium,
-against `streamlit run` as in tests/test_browser.py): a signed-in user reloads a page and stays
+against `streamlit run` as in tests/browser/test_pages.py): a signed-in user reloads a page and stays
 signed in, opens a shared link (a unit's profile) in a second tab and sees it directly; the
 cookie is HttpOnly and SameSite=Strict; after sign-out the old cookie, set into a fresh
 browser, signs nobody in."""
@@ -10,17 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.access import audit
-from tests.test_browser import (  # noqa: F401  (the launch fixtures are used by pytest-playwright)
-    RUN_OVER,
-    SIGNED_IN,
-    _offline,
-    _settled,
-    browser_context_args,
-    browser_type_launch_args,
-    serve,
-    sign_in,
-    watched,
-)
+from tests.browser.helpers import RUN_OVER, SIGNED_IN, offline, serve, settled, sign_in
 
 WAIT = 60_000  # ms: room for a busy machine; each wait ends when its state is there
 
@@ -43,7 +33,7 @@ def _last_grid(db) -> tuple[str, str]:
         return con.execute("SELECT grid_id, grid_name FROM grids ORDER BY grid_id DESC LIMIT 1").fetchone()
 
 
-def test_reload_new_tab_and_sign_out(server, watched, browser, browser_context_args):  # noqa: F811
+def test_reload_new_tab_and_sign_out(server, watched, browser, browser_context_args):
     url, log, db = server
     page, hosts, errors = watched
     sign_in(page, f"{url}/rankings?level=street", "city", "排名 · 街道")
@@ -53,7 +43,7 @@ def test_reload_new_tab_and_sign_out(server, watched, browser, browser_context_a
 
     page.reload()  # F5: a new Streamlit session, the same signed-in user, the same view
     _signed_in_as(page, "city")
-    _settled(page, "排名 · 街道")
+    settled(page, "排名 · 街道")
 
     grid, name = _last_grid(db)  # not the profile's default unit: the link must carry it
     link = f"{url}/profile?level=grid&period=2025Q4&unit={grid}"
@@ -61,7 +51,7 @@ def test_reload_new_tab_and_sign_out(server, watched, browser, browser_context_a
     tab.set_default_timeout(WAIT)
     tab.goto(link)
     _signed_in_as(tab, "city")
-    _settled(tab, "指标明细")
+    settled(tab, "指标明细")
     assert name in tab.locator("h1").first.inner_text() and f"unit={grid}" in tab.url
 
     page.get_by_role("button", name="退出登录").click()
@@ -82,4 +72,4 @@ def test_reload_new_tab_and_sign_out(server, watched, browser, browser_context_a
     fresh.close()
     tab.reload()  # the second tab, after sign-out: the form too
     tab.get_by_label("用户名").wait_for()
-    _offline(hosts, errors)
+    offline(hosts, errors)

@@ -1,7 +1,7 @@
 """Every name the code relies on is checked when the methodology is parsed: a renamed member
 tier or grade is a `file:line` MethodologyError (and the compute command says so and exits),
 never a StopIteration or KeyError later; the methodology's objects are typed and frozen. (Each
-other malformed name or number, with its line: tests/test_methodology.py.)"""
+other malformed name or number, with its line: tests/engine/test_methodology.py.)"""
 
 from __future__ import annotations
 

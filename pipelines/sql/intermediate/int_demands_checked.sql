@@ -11,7 +11,7 @@ SELECT t.*, coalesce(
     pbi_rule(grid_id NOT IN (SELECT grid_id FROM int_known_grids), 'unknown_grid', 'grid_id', grid_id),
     pbi_required(category, 'category'),
     pbi_required_date(reported_at, reported_at_t, 'reported_at'),
-    pbi_date_read(resolved_at, resolved_at_t, 'resolved_at'),
+    pbi_date_ok(resolved_at, resolved_at_t, 'resolved_at'),
     pbi_rule(resolved_at_t < reported_at_t, 'resolved_before_reported', 'resolved_at', resolved_at),
     pbi_rule(resolved_at_t IS NOT NULL AND resolved_level IS NULL, 'missing_level', 'resolved_level', NULL),
     pbi_code('demands', 'resolved_level', resolved_level),

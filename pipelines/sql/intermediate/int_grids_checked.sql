@@ -7,7 +7,7 @@ SELECT s.*, pbi_int(households) AS households_n, pbi_int(residents) AS residents
     pbi_required(street, 'street'),
     pbi_required(district, 'district'),
     pbi_required(households, 'households'),
-    pbi_count(households, pbi_int(households), 'households'),
-    pbi_count(residents, pbi_int(residents), 'residents')
+    pbi_count('grids', households, pbi_int(households), 'households'),
+    pbi_count('grids', residents, pbi_int(residents), 'residents')
 ) AS _fail
 FROM stg_grids s;

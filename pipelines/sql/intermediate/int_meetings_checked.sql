@@ -12,9 +12,10 @@ SELECT t.*, coalesce(
     pbi_required_code('meetings', 'meeting_type', meeting_type),
     pbi_required_date(meeting_date, meeting_date_d, 'meeting_date'),
     pbi_required(expected, 'expected'),
+    pbi_in_range('meetings', 'expected', expected),
     pbi_rule(coalesce(expected_n, 0) <= 0, 'expected_not_positive', 'expected', expected),
     pbi_required(attended, 'attended'),
-    pbi_count(attended, attended_n, 'attended'),
+    pbi_count('meetings', attended, attended_n, 'attended'),
     pbi_rule(attended_n > expected_n, 'attended_gt_expected', 'attended', attended || ' > ' || expected)
 ) AS _fail
 FROM t;

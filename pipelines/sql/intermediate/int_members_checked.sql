@@ -1,5 +1,5 @@
 -- Roster rows against the contract (rules: macros.sql; the first that fails). Dates typed;
--- join date not after the snapshot date.
+-- join and full-member dates not after the snapshot date; a birth date may precede the Party.
 CREATE OR REPLACE TEMP VIEW int_members_checked AS
 WITH t AS (
     SELECT s.*, pbi_date(as_of) AS as_of_d, pbi_date(birth_date) AS birth_date_d, pbi_date(join_date) AS join_date_d,
@@ -15,12 +15,10 @@ SELECT t.*, coalesce(
     pbi_required_code('members', 'member_type', member_type),
     pbi_required_code('members', 'status', status),
     pbi_code('members', 'gender', gender),
-    pbi_rule(as_of_d IS NULL, 'invalid_date', 'as_of', as_of),
-    pbi_date_read(birth_date, birth_date_d, 'birth_date'),
-    pbi_date_read(join_date, join_date_d, 'join_date'),
-    pbi_rule(join_date_d > as_of_d, 'future_date', 'join_date', join_date),
-    pbi_date_read(full_member_date, full_member_date_d, 'full_member_date'),
-    pbi_rule(full_member_date_d > as_of_d, 'future_date', 'full_member_date', full_member_date),
+    pbi_required_date(as_of, as_of_d, 'as_of'),
+    pbi_date_in(birth_date, birth_date_d, 'birth_date', getvariable('pbi_earliest_birth'), NULL),
+    pbi_date_in(join_date, join_date_d, 'join_date', getvariable('pbi_earliest'), as_of_d),
+    pbi_date_in(full_member_date, full_member_date_d, 'full_member_date', getvariable('pbi_earliest'), as_of_d),
     pbi_staged_rule(phone_rule, 'phone', phone_mask)
 ) AS _fail
 FROM t;

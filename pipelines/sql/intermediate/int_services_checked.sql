@@ -17,7 +17,7 @@ SELECT t.*, coalesce(
     pbi_required(hours, 'hours'),
     pbi_rule(hours_n IS NULL OR hours_n <= 0 OR hours_n > 24, 'hours_out_of_range', 'hours', hours),
     pbi_rating(rating, rating_n, 'rating'),
-    pbi_count(beneficiaries, beneficiaries_n, 'beneficiaries'),
+    pbi_count('services', beneficiaries, beneficiaries_n, 'beneficiaries'),
     pbi_rule(id_number_key NOT IN (SELECT member_key FROM int_known_members), 'unknown_member',
         'id_number', id_number_mask)
 ) AS _fail

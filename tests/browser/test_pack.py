@@ -1,5 +1,5 @@
 """The meeting pack (会议材料) in a real browser (Debian's headless Chromium, as in
-test_browser.py): a city user signs in through the form, opens the pack page for a quarter at
+test_pages.py): a city user signs in through the form, opens the pack page for a quarter at
 community level, and downloads the workbook and the deck (made on the click). The files open
 with openpyxl and python-pptx, hold the marts' units and native charts, and each click is one
 row in the audit log; no console error, no request off this machine."""
@@ -15,15 +15,7 @@ from pptx import Presentation
 
 from pipelines.access import audit
 from pipelines.engine.scores_db import connect_read
-from tests.test_browser import (  # noqa: F401  (the launch fixtures are used by pytest-playwright)
-    _offline,
-    browser_context_args,
-    browser_type_launch_args,
-    serve,
-    sign_in,
-    watched,
-)
-from tests.test_browser_access import _audited, _download, _last_seq
+from tests.browser.helpers import audited, download, last_seq, offline, pick, serve, settled, sign_in
 
 XLSX, PPTX = "下载考评工作簿（Excel）", "下载汇报幻灯片（PowerPoint）"
 
@@ -55,7 +47,7 @@ def _period(db: Path) -> str:
     return periods[-2]
 
 
-def test_the_pack_downloads_in_a_browser(pack_server, published_demo, watched):  # noqa: F811
+def test_the_pack_downloads_in_a_browser(pack_server, published_demo, watched):
     url, log = pack_server
     page, hosts, errors = watched
     period = _period(published_demo)
@@ -63,9 +55,9 @@ def test_the_pack_downloads_in_a_browser(pack_server, published_demo, watched): 
     assert len(expected) > 1
     sign_in(page, f"{url}/pack?period={period}&level=community", "city", f"会议材料 · 社区 · {period}")
 
-    before = _last_seq(log)
-    xlsx = _download(page, XLSX)
-    events = _audited(log, "city", before, 1)
+    before = last_seq(log)
+    xlsx = download(page, XLSX)
+    events = audited(log, "city", before, 1)
     assert events["what"].tolist() == ["report.xlsx"], events
     book = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))
     assert {"封面", "排名", "整改清单", "先锋党员"} <= set(book.sheetnames)
@@ -73,17 +65,20 @@ def test_the_pack_downloads_in_a_browser(pack_server, published_demo, watched): 
     code = rows[0].index("单位编码")
     assert sorted(r[code] for r in rows[1:] if any(v is not None for v in r)) == expected
 
-    pptx = _download(page, PPTX)
-    _audited(log, "city", before, 2)  # the second click's row, once written
+    pptx = download(page, PPTX)
+    audited(log, "city", before, 2)  # the second click's row, once written
     deck = Presentation(io.BytesIO(pptx.read_bytes()))
     charts = [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
     assert len(charts) >= 3  # native charts, their data inside
     assert all(len(list(c.plots[0].categories)) > 0 for c in charts)
 
-    page.wait_for_timeout(1000)  # a late duplicate would show by now
+    # A late duplicate would be written by a later run of the same session: have the page run
+    # once more (another level) and wait until that run is over, then count.
+    pick(page, "层级", "网格")
+    settled(page, f"会议材料 · 网格 · {period}")
     events = audit.read(actors=["city"], events=["download"], path=log)
     events = events[events["seq"] > before].sort_values("seq")
     assert events["what"].tolist() == ["report.xlsx", "report.pptx"], events  # one row per click
     assert events["row_count"].tolist() == [len(expected)] * 2 and set(events["scope"].fillna("")) == {""}
     assert page.locator("[data-testid='stException']").count() == 0
-    _offline(hosts, errors)
+    offline(hosts, errors)

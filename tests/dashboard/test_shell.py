@@ -9,9 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import MESSAGES
 from tests.conftest import summary
-from tests.signin import signed_in
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+from tests.signin import APP, signed_in
 
 
 def _app(monkeypatch, raw: Path, lang: str | None = None) -> AppTest:

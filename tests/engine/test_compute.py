@@ -16,7 +16,7 @@ from pipelines.engine.methodology import DEFAULT
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.load.batch import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCORE_COLUMNS = [
     "period",
     "level",

@@ -1,11 +1,11 @@
-"""The big screen in a real browser (Debian's headless Chromium, as in test_browser.py): signed
+"""The big screen in a real browser (Debian's headless Chromium, as in test_pages.py): signed
 in once, it turns its panels by itself — ranking, map, trends, lists — with no sidebar, large
 type and a dark page, asking nothing of any host but this machine; a reload keeps it signed
 in; and it stays signed in while it turns, past the idle timeout, until its cap after sign-in.
 
 Every wait is for a state (a panel shown, the map drawn, the sign-in form back), with room for
 a busy machine; the exact timing of turns, idle expiry and the cap is tested on a clock the
-test controls, in test_dashboard_bigscreen.py."""
+test controls, in tests/dashboard/test_bigscreen.py."""
 
 from __future__ import annotations
 
@@ -16,16 +16,7 @@ import pytest
 
 from bench.pages import MAP_DRAWN
 from pipelines.access import audit
-from tests.test_browser import (  # noqa: F401  (the launch fixtures are used by pytest-playwright)
-    RUN_OVER,
-    SCREENSHOTS,
-    _offline,
-    browser_context_args,
-    browser_type_launch_args,
-    fill_sign_in,
-    serve,
-    watched,
-)
+from tests.browser.helpers import RUN_OVER, SCREENSHOTS, fill_sign_in, offline, serve
 
 PANELS = ["ranking", "map", "trends", "lists"]
 IDLE_SECONDS = 15  # the display server's idle timeout: shorter than the test watches it turn
@@ -72,7 +63,7 @@ def _open(page, url: str) -> None:
     page.locator("[data-panel]").first.wait_for(timeout=WAIT)
 
 
-def test_panels_turn_offline_full_screen(display, watched):  # noqa: F811  (the fixture)
+def test_panels_turn_offline_full_screen(display, watched):
     page, hosts, errors = watched
     _open(page, f"{display}/bigscreen?period=2025Q4&level=grid&theme=dark&interval=5")
     started = time.monotonic()
@@ -108,10 +99,10 @@ def test_panels_turn_offline_full_screen(display, watched):  # noqa: F811  (the 
         page.wait_for_function(RUN_OVER, timeout=WAIT)
         assert page.get_by_label("用户名").count() == 0
         page.screenshot(path=str(SCREENSHOTS / f"bigscreen-{panel}.png"))
-    _offline(hosts, errors)
+    offline(hosts, errors)
 
 
-def test_the_display_signs_out_after_its_cap(capped, watched):  # noqa: F811  (the fixture)
+def test_the_display_signs_out_after_its_cap(capped, watched):
     url, audit_file = capped
     page, hosts, errors = watched
     _open(page, f"{url}/bigscreen?level=community&theme=light&interval=5")
@@ -126,4 +117,4 @@ def test_the_display_signs_out_after_its_cap(capped, watched):  # noqa: F811  (t
     assert (log["session_expired"] - log["login_ok"]).total_seconds() >= CAP_SECONDS
     page.reload()  # ended on the server: the cookie signs nobody in
     page.get_by_label("用户名").wait_for(timeout=WAIT)
-    _offline(hosts, errors)
+    offline(hosts, errors)

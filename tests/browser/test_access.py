@@ -1,4 +1,4 @@
-"""Access and privacy in a real browser (Debian's headless Chromium, as in test_browser.py),
+"""Access and privacy in a real browser (Debian's headless Chromium, as in test_pages.py),
 against `streamlit run` over a city of two districts whose demo users are bound to the first.
 
 Each role signs in through the form and opens links that ask for the other district's data,
@@ -25,14 +25,16 @@ import pytest
 from pipelines.access import audit, users
 from pipelines.access.scope import covers
 from pipelines.engine.scores_db import connect_read
-from tests.test_browser import (  # noqa: F401  (the launch fixtures are used by pytest-playwright)
+from tests.browser.helpers import (
     RUN_OVER,
     SIGNED_IN,
-    _settled,
-    browser_context_args,
-    browser_type_launch_args,
+    WAIT_SECONDS,
+    audited,
+    download,
     fill_sign_in,
+    last_seq,
     serve,
+    settled,
     sign_in,
 )
 
@@ -134,7 +136,7 @@ def server(two_districts, two_districts_users, tmp_path_factory) -> Server:
 
 
 @pytest.fixture(scope="module")
-def page(browser, browser_context_args):  # noqa: F811  (the fixture imported above)
+def page(browser, browser_context_args):
     """One tab for the whole module (each page load is a new session all the same): the
     dashboard's scripts load once, not once per test."""
     context = browser.new_context(**browser_context_args)
@@ -185,8 +187,8 @@ def _column(page, header: str, table: int = 0) -> list[str] | None:
 
 def _redrawn(page, header: str, table: int, before: list[str]) -> list[str] | None:
     """A column's cells once redrawn after a rerun in the same session (a table's accessible
-    cells follow its canvas a moment after the run ends); as they are after 10 s if unchanged."""
-    deadline = time.monotonic() + 10
+    cells follow its canvas a moment after the run ends); as they are after a minute if unchanged."""
+    deadline = time.monotonic() + WAIT_SECONDS
     while (cells := _column(page, header, table)) == before and time.monotonic() < deadline:
         time.sleep(0.1)
     return cells
@@ -214,31 +216,6 @@ def _masked_cells(cells: list[str] | None, city: City) -> None:
     assert all(NAME_MASKED.fullmatch(c) and c not in city.names for c in cells if c), cells
 
 
-def _download(page, label: str) -> Path:
-    with page.expect_download() as info:
-        page.get_by_text(label, exact=True).click()
-    path = Path(info.value.path())
-    page.wait_for_function(RUN_OVER)
-    return path
-
-
-def _audited(log: Path, actor: str, after: int, n: int) -> pd.DataFrame:
-    """The `n` download events by `actor` after sequence number `after` (waiting for the
-    dashboard to write them: the click's callback runs in the rerun it starts)."""
-    deadline = time.monotonic() + 15
-    while True:
-        rows = audit.read(actors=[actor], events=["download"], path=log)
-        rows = rows[rows["seq"] > after].sort_values("seq")
-        if len(rows) >= n or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
-
-
-def _last_seq(log: Path) -> int:
-    rows = audit.read(limit=1, path=log)
-    return int(rows["seq"].iloc[0]) if len(rows) else 0
-
-
 def _hostile(city: City) -> dict[str, tuple[str, str]]:
     """Links asking for the other district's data: name: (path, what the page shows when run)."""
     other = city.grids[city.grids["district"] == OTHER]
@@ -264,7 +241,7 @@ def test_links_to_the_other_district_show_nothing_of_it(server, city, page, name
     it in the text, tables, charts or downloads; the raw files and the audit stay closed."""
     scope = city.scopes[name]
     own = city.units(scope)
-    before = _last_seq(server.audit)
+    before = last_seq(server.audit)
     for key, (path, marker) in _hostile(city).items():
         text = _open(page, server, path, name, marker)
         where = f"{key} ({path}) as {name}"
@@ -292,7 +269,7 @@ def test_links_to_the_other_district_show_nothing_of_it(server, city, page, name
                 _no_clear_names(text, city, where)
         if key == "quality":
             assert "读取行数" not in text and "读取 = 加载" not in text  # the load ledger: city users only
-            csv = _download(page, "下载隔离记录 CSV").read_text(encoding="utf-8-sig")
+            csv = download(page, "下载隔离记录 CSV").read_text(encoding="utf-8-sig")
             _nothing_outside(csv, city, scope, f"the quarantine download as {name}")
             _no_personal_numbers(csv, f"the quarantine download as {name}")
             if not city.pii[name]:
@@ -313,9 +290,9 @@ def test_links_to_the_other_district_show_nothing_of_it(server, city, page, name
 def _rankings_downloads(page, server: Server, city: City, name: str, scope: str, level: str) -> None:
     """Download the rankings as CSV and Excel: every row in `scope`, exactly the ranked units
     there, and each download in the audit log with its actor, scope and row count."""
-    before = _last_seq(server.audit)
-    csv = pd.read_csv(_download(page, "下载 CSV"), encoding="utf-8-sig", dtype={CODE_COLUMN: str})
-    xlsx = pd.read_excel(_download(page, "下载 Excel"), engine="calamine", dtype={CODE_COLUMN: str})
+    before = last_seq(server.audit)
+    csv = pd.read_csv(download(page, "下载 CSV"), encoding="utf-8-sig", dtype={CODE_COLUMN: str})
+    xlsx = pd.read_excel(download(page, "下载 Excel"), engine="calamine", dtype={CODE_COLUMN: str})
     expected = city.ranked_in(scope, level)
     for table in (csv, xlsx):
         assert len(table) and set(table[CODE_COLUMN]) == expected
@@ -325,7 +302,7 @@ def _rankings_downloads(page, server: Server, city: City, name: str, scope: str,
         _no_personal_numbers(table.to_csv(), f"the rankings download as {name}")
         if not city.pii[name]:
             _no_clear_names(table.to_csv(), city, f"the rankings download as {name}")
-    events = _audited(server.audit, name, before, 2)
+    events = audited(server.audit, name, before, 2)
     assert events["what"].tolist() == ["rankings.csv", "rankings.xlsx"], events
     assert events["scope"].tolist() == [scope, scope]
     assert events["row_count"].tolist() == [len(csv), len(xlsx)]
@@ -376,7 +353,7 @@ def test_meeting_mode_masks_names_for_a_user_with_pii(server, city, page):
 
     page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").filter(has_text="会议模式").click()
     page.wait_for_url("**meeting=1**")
-    _settled(page, MEMBERS)
+    settled(page, MEMBERS)
     _masked_cells(_redrawn(page, MEMBER_COLUMN, 1, top), city)
     _masked_cells(_redrawn(page, MEMBER_COLUMN, 3, identity), city)
     text = page.evaluate(PAGE_TEXT)
@@ -406,7 +383,7 @@ def test_injection_strings_in_the_url_change_nothing(server, city, page, name):
     for k in range(len(INJECTIONS)):
         text = _open(page, server, f"/rankings?{urlencode(_rotated(k))}", name, RANKINGS)
         assert "排名 · 网格 ·" in text  # the default level
-        csv = _download(page, "下载 CSV").read_bytes()
+        csv = download(page, "下载 CSV").read_bytes()
         table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype={CODE_COLUMN: str})
         assert set(table[CODE_COLUMN]) == expected
         assert plain is None or csv == plain
@@ -456,7 +433,7 @@ def test_five_wrong_passwords_lock_the_name(server, page):
         page.wait_for_function(RUN_OVER)
         assert page.get_by_text("用户名或密码错误" if attempt < 5 else "锁定").count()
     fill_sign_in(page, name, accepted=False)  # the right password
-    _settled(page, "锁定")
+    settled(page, "锁定")
     assert page.get_by_text(SIGNED_IN).count() == 0 and page.get_by_label("用户名").count() == 1
     events = audit.read(actors=[name], path=server.audit).sort_values("seq")["event"].tolist()
     assert events[-6:] == ["login_failed"] * 5 + ["login_locked"], events
@@ -464,7 +441,7 @@ def test_five_wrong_passwords_lock_the_name(server, page):
 
 
 def _failures_logged(log: Path, name: str, n: int) -> None:
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + WAIT_SECONDS
     while len(audit.read(actors=[name], events=["login_failed"], path=log)) < n:
         assert time.monotonic() < deadline, f"failed sign-in {n} not in the audit log"
         time.sleep(0.1)

@@ -12,9 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load as load_methodology
 from pipelines.engine.scores_db import connect_read
-from tests.signin import signed_in
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+from tests.signin import APP, signed_in
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,54 @@
+"""PBI_LOAD_MEMORY (issue 19, case 14): a value DuckDB cannot take, or one too small to load a
+city, is refused with a message naming the variable (exit 2, no traceback); what is accepted
+reaches DuckDB as a parameter, so no value is ever read as SQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = settings.LOAD_MEMORY.name
+
+
+@pytest.mark.parametrize("value", ["10MB", "abc", "1GB'; SELECT 1; --", "99.9MB", "1.5", "GB", "-1GB", "1 PB"])
+def test_unusable_values_are_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv(NAME, value)
+    with pytest.raises(settings.SettingError) as refused:
+        settings.load_memory()
+    assert NAME in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "given"),
+    [("", "1500MB"), ("1500MB", "1500MB"), ("2 GiB", "2GiB"), ("0.5gb", "0.5GB"), ("100MB", "100MB"), ("1TB", "1TB")],
+)
+def test_usable_values_are_given_as_duckdb_reads_them(monkeypatch, value, given):
+    monkeypatch.setenv(NAME, value)
+    assert settings.load_memory() == given
+
+
+def test_the_cli_refuses_with_exit_2_and_no_traceback(tmp_path):
+    raw = tmp_path / "grids.csv"
+    raw.write_text(
+        "网格编码,网格名称,所属社区,所属街道,所属区县,户数\nG001,一号网格,翠苑一区社区,翠苑街道,西湖区,300\n"
+    )
+    db = tmp_path / "pbi.duckdb"
+    for value in ("abc", "1GB'; SELECT 1; --"):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines", "load", str(raw), "--db", str(db)],
+            cwd=ROOT,
+            env=dict(os.environ, **{NAME: value}),
+            capture_output=True,
+            text=True,
+        )
+        output = done.stdout + done.stderr
+        assert done.returncode == 2, output
+        assert NAME in output and "Traceback" not in output
+        assert not db.exists()
