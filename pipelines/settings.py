@@ -46,7 +46,9 @@ SECRET_KEY_FILE = Setting(
 )
 CONTRACT_EXTRA = Setting("PBI_CONTRACT_EXTRA", "data/config/contract-extra.toml", "your header aliases and code values")
 RAW = Setting("PBI_RAW", "data/raw", "the raw exports folder the 原始文件 page lists")
-LOAD_MEMORY = Setting("PBI_LOAD_MEMORY", "1500MB", "DuckDB memory limit during a load (it spills beyond)")
+LOAD_MEMORY = Setting(
+    "PBI_LOAD_MEMORY", "1500MB", "DuckDB memory limit during a load, at least 100MB (it spills beyond)"
+)
 LOAD_PROFILE = Setting("PBI_LOAD_PROFILE", "", "`1`: the loader prints the time of every step")
 LOAD_EXPLAIN = Setting(
     "PBI_LOAD_EXPLAIN", "", "`FILE.sql:KIND`: the loader writes that statement's query profile to the temp folder"
@@ -120,9 +122,20 @@ def load_profile() -> bool:
     return LOAD_PROFILE.raw() not in ("", "0")
 
 
+def _positive(setting: Setting) -> float:
+    """A setting that must be a number > 0 (a time), checked: a clear message, not a traceback."""
+    try:
+        value = float(setting.raw())
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SettingError(f"{setting.name}={setting.raw()!r}: 应为大于 0 的数字 (expected a number > 0)")
+    return value
+
+
 def session_timeout() -> dt.timedelta:
-    return dt.timedelta(minutes=float(SESSION_MINUTES.raw()))
+    return dt.timedelta(minutes=_positive(SESSION_MINUTES))
 
 
 def bigscreen_limit() -> dt.timedelta:
-    return dt.timedelta(hours=float(BIGSCREEN_HOURS.raw()))
+    return dt.timedelta(hours=_positive(BIGSCREEN_HOURS))

@@ -16,7 +16,7 @@ def _app(monkeypatch, raw: Path, lang: str | None = None) -> AppTest:
     """The raw-files page, with nothing published (PBI_DB names no file)."""
     monkeypatch.setenv("PBI_RAW", str(raw))
     monkeypatch.setenv("PBI_DB", str(raw.parent / "unpublished" / "pbi.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=60)
     signed_in(at)
     if lang:
         at.query_params["lang"] = lang

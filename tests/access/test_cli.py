@@ -25,7 +25,7 @@ import pytest
 
 from pipelines.access import audit, users
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTOR = f"os:{getpass.getuser()}"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"\([^()]*[A-Za-z]{3,}[^()]*\)")  # "(the English reason)"

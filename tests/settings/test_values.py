@@ -1,6 +1,7 @@
-"""PBI_LOAD_MEMORY (issue 19, case 14): a value DuckDB cannot take, or one too small to load a
-city, is refused with a message naming the variable (exit 2, no traceback); what is accepted
-reaches DuckDB as a parameter, so no value is ever read as SQL."""
+"""Settings whose values are checked. PBI_LOAD_MEMORY (issue 19, case 14): a value DuckDB cannot take,
+or one too small to load a city, is refused with a message naming the variable (exit 2, no
+traceback); what is accepted reaches DuckDB as a parameter, so no value is ever read as SQL. The
+session and big-screen times must be numbers > 0."""
 
 from __future__ import annotations
 
@@ -52,3 +53,20 @@ def test_the_cli_refuses_with_exit_2_and_no_traceback(tmp_path):
         assert done.returncode == 2, output
         assert NAME in output and "Traceback" not in output
         assert not db.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "nan", "inf", "30min"])
+@pytest.mark.parametrize("setting", [settings.SESSION_MINUTES, settings.BIGSCREEN_HOURS])
+def test_times_that_are_not_positive_numbers_are_refused_naming_the_variable(monkeypatch, setting, value):
+    monkeypatch.setenv(setting.name, value)
+    read = settings.session_timeout if setting is settings.SESSION_MINUTES else settings.bigscreen_limit
+    with pytest.raises(settings.SettingError) as refused:
+        read()
+    assert setting.name in str(refused.value)
+
+
+def test_times_are_read_as_given(monkeypatch):
+    monkeypatch.setenv(settings.SESSION_MINUTES.name, "2.5")
+    monkeypatch.setenv(settings.BIGSCREEN_HOURS.name, "1")
+    assert settings.session_timeout().total_seconds() == 150
+    assert settings.bigscreen_limit().total_seconds() == 3600
