@@ -60,9 +60,10 @@ run: demo
 test: dev
 	$(BIN)/python -m pytest
 
-# The fast tier: every test that needs no generated city (marker `city`, set in tests/conftest.py) and no large scale.
+# The fast tier: every test that needs no generated city (marker `city`, set in tests/conftest.py) and
+# none marked `slow` (several processes or loads), on both cores.
 test-fast: dev
-	$(BIN)/python -m pytest -m "not city and not slow"
+	$(BIN)/python -m pytest -m "not city and not slow" -n 2
 
 lint: dev
 	$(BIN)/ruff check .

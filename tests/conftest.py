@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,26 @@ def member_key_secret(tmp_path_factory) -> Path:
     os.environ["PBI_SECRET_KEY_FILE"] = str(path)
     os.environ["PBI_CONTRACT_EXTRA"] = str(path.parent / "no-extra.toml")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes() -> Iterator[Callable[[], object]]:
+    """Password hashes made in the test process cost argon2id's minimum, not the product's
+    64 MiB × 3 passes (~0.2 s each, hundreds of times). Verifying reads the parameters from the
+    hash itself, so a server started by a test verifies these as it would the product's;
+    tests/access/test_users.py checks the product's own parameters (the fixture's value is the
+    product's hasher)."""
+    from argon2 import PasswordHasher
+
+    from pipelines.access import users
+
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    users._dummy.cache_clear()
+    real = users._hasher
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", lambda: quick)
+        yield real
+    users._dummy.cache_clear()
 
 
 @pytest.fixture(autouse=True)

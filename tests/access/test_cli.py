@@ -273,6 +273,7 @@ def _some_events(n: int = 5) -> None:
         audit.record(f"user{i}", "login_ok", subject=f"user{i}", detail={"i": i})
 
 
+@pytest.mark.slow
 def test_audit_verify_intact_and_show():
     _some_events()
     done = _cli("audit", "verify")

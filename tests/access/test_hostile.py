@@ -95,6 +95,7 @@ def test_eight_at_once_with_the_right_one_check_at_most_five(monkeypatch, wang):
     assert len(checked) <= audit.LOCKOUT_FAILURES
 
 
+@pytest.mark.slow
 def test_eight_processes_at_once_check_at_most_five(tmp_path, wang):
     counter = tmp_path / "checks"
     counter.touch()

@@ -121,6 +121,7 @@ def test_a_quote_inside_a_field_is_text(tmp_path):
         assert con.execute("SELECT category FROM services WHERE record_id = 'S3'").fetchone()[0] == '环境"整治'
 
 
+@pytest.mark.slow
 def test_far_bad_lines_are_named_by_their_line_and_no_personal_data(tmp_path):
     db = tmp_path / "pbi.duckdb"
     special = {36: _service(36, "长" * (10 << 20)), 5001: _service(5001, "张三,李四")}
@@ -143,6 +144,7 @@ def test_control_characters_are_not_stored(tmp_path):
     assert rows == [("S2", "环境整治"), ("S3", "环境整治"), ("S4", "环境整治")]
 
 
+@pytest.mark.slow
 def test_a_sheet_with_a_far_stray_cell_is_refused_by_name(tmp_path):
     path = tmp_path / "meetings.xlsx"
     wb = xlsxwriter.Workbook(str(path))

@@ -123,6 +123,7 @@ def test_a_join_date_after_the_snapshot_stays_a_future_date(tmp_path):
     assert _rules(db, "members") == {2: ("join_date", "future_date")}
 
 
+@pytest.mark.slow
 def test_the_latest_date_is_the_load_day_or_a_later_as_of(tmp_path):
     folder = _base(tmp_path / "in")
     ahead = dt.date.today() + dt.timedelta(days=20)
@@ -216,6 +217,7 @@ def test_a_lost_key_is_refused_not_replaced(tmp_path, own_key):
     assert _digest(db) == before
 
 
+@pytest.mark.slow
 def test_another_key_is_refused_and_the_right_one_loads_again(tmp_path, own_key):
     db = tmp_path / "pbi.duckdb"
     load([_base(tmp_path / "in")], db)
@@ -278,6 +280,7 @@ def test_a_results_database_made_under_publishing_is_owner_only(tmp_path):
     assert _mode(target) == 0o600
 
 
+@pytest.mark.slow
 def test_cli_exports_are_owner_only(tmp_path):
     db = tmp_path / "pbi.duckdb"
     folder = _base(tmp_path / "in")
@@ -303,6 +306,7 @@ def test_cli_exports_are_owner_only(tmp_path):
 # Case 17: a copy of a file in one batch; this batch's reasons ---------------------------------------
 
 
+@pytest.mark.slow
 def test_a_copy_in_one_batch_reconciles_in_the_ledger(tmp_path):
     folder = _base(tmp_path / "in")
     text = SERVICES + f"S1,{ID_A},G001,2025-03-05,环境整治,2,,5\nS2,{ID_A},G001,2025-03-06,环境整治,2,,9\n"

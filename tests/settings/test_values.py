@@ -35,6 +35,7 @@ def test_usable_values_are_given_as_duckdb_reads_them(monkeypatch, value, given)
     assert settings.load_memory() == given
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_with_exit_2_and_no_traceback(tmp_path):
     raw = tmp_path / "grids.csv"
     raw.write_text(
