@@ -20,6 +20,7 @@ the sixth within five minutes (also when eight arrive at once).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -60,27 +61,9 @@ EVENTS = (
 MARKER = "audit_keyed"  # the row from which a pre-HMAC log is keyed (written by this module only)
 COLUMNS = ("seq", "logged_at", "actor", "event", "subject", "what", "scope", "row_count", "detail", "client")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq BIGINT PRIMARY KEY, logged_at TIMESTAMPTZ NOT NULL, actor VARCHAR NOT NULL, event VARCHAR NOT NULL,
-    subject VARCHAR, what VARCHAR, scope VARCHAR, row_count BIGINT, detail VARCHAR, client VARCHAR,
-    row_hash VARCHAR NOT NULL);
--- Password checks reserved by reserve(): bookkeeping for the lockout, not audit events (those
--- are login_failed / login_ok); rows older than a day are pruned.
-CREATE TABLE IF NOT EXISTS sign_in_attempts (subject VARCHAR NOT NULL, tried_at TIMESTAMPTZ NOT NULL)"""
-# One row's content as hashed: every column, NULL told apart from '', the time as microseconds
-# (independent of the session's time zone).
-_CONTENT = """
-CREATE OR REPLACE TEMP MACRO audit_content(
-    seq, logged_at, actor, event, subject, what, scope, row_count, detail, client) AS
-    concat_ws(chr(31), seq, epoch_us(logged_at), actor, event, coalesce(subject, chr(0)), coalesce(what, chr(0)),
-              coalesce(scope, chr(0)), coalesce(row_count::VARCHAR, chr(0)), coalesce(detail, chr(0)),
-              coalesce(client, chr(0)))"""
-_ARGS = "seq, logged_at, actor, event, subject, what, scope, row_count, detail, client"
-# A new row's content, computed by the same macro over values typed as the table's columns.
-_NEW_CONTENT = f"""SELECT audit_content({_ARGS}) FROM (SELECT ?::BIGINT AS seq, ?::TIMESTAMPTZ AS logged_at,
-    ?::VARCHAR AS actor, ?::VARCHAR AS event, ?::VARCHAR AS subject, ?::VARCHAR AS what, ?::VARCHAR AS scope,
-    ?::BIGINT AS row_count, ?::VARCHAR AS detail, ?::VARCHAR AS client)"""
+# The content columns as the audit_content macro (sql/audit_content_macro.sql) takes them.
+_ARGS = ", ".join(COLUMNS)
+SQL = Path(__file__).resolve().parent / "sql"
 
 _write_lock = threading.Lock()
 
@@ -88,6 +71,17 @@ _write_lock = threading.Lock()
 def audit_path() -> Path:
     """PBI_AUDIT, else data/audit/audit.duckdb under the repository (pipelines/settings.py)."""
     return settings.audit_path()
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    """The statement of sql/`name`.sql (one per file)."""
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, /, **params: object) -> duckdb.DuckDBPyConnection:
+    """Execute sql/`name`.sql with its named parameters ($name); values reach SQL only as parameters."""
+    return con.execute(_sql(name), params)
 
 
 def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
@@ -104,8 +98,9 @@ def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
-    con.execute(_SCHEMA)
-    con.execute(_CONTENT)
+    _run(con, "audit_log_table")
+    _run(con, "sign_in_attempts_table")
+    _run(con, "audit_content_macro")
     if new:  # readable by the server's account only, like the users file
         os.chmod(path, 0o600)
     return con
@@ -190,18 +185,42 @@ def _write_head(log: Path, head: dict) -> None:
 
 
 def _last(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    return con.execute("SELECT coalesce(max(seq), 0), coalesce(arg_max(row_hash, seq), '') FROM audit_log").fetchone()
+    return _run(con, "audit_last").fetchone()
 
 
-def _append(con: duckdb.DuckDBPyConnection, key: bytes, last: tuple[int, str], values: list) -> tuple[int, str]:
-    """Insert one row after `last` (seq, hash), its hash keyed; returns its (seq, hash)."""
+def _append(con: duckdb.DuckDBPyConnection, key: bytes, last: tuple[int, str], values: dict) -> tuple[int, str]:
+    """Insert one row after `last` (seq, hash), its hash keyed; returns its (seq, hash).
+    `values`: every column of COLUMNS but seq."""
     seq = last[0] + 1
-    content = con.execute(_NEW_CONTENT, [seq, *values]).fetchone()[0]
+    content = _run(con, "audit_new_content", seq=seq, **values).fetchone()[0]
     row_hash = _mac(key, last[1], content)
-    con.execute(
-        "INSERT INTO audit_log VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?::BIGINT, ?, ?, ?)", [seq, *values, row_hash]
-    )
+    _run(con, "audit_append", seq=seq, **values, row_hash=row_hash)
     return seq, row_hash
+
+
+def _row(
+    at: dt.datetime,
+    actor: str,
+    event: str,
+    subject: str | None = None,
+    what: str | None = None,
+    scope: str | None = None,
+    rows: int | None = None,
+    detail: str | None = None,
+    client: str | None = None,
+) -> dict:
+    """A new row's values by column name (seq aside)."""
+    return {
+        "logged_at": at,
+        "actor": actor,
+        "event": event,
+        "subject": subject,
+        "what": what,
+        "scope": scope,
+        "row_count": rows,
+        "detail": detail,
+        "client": client,
+    }
 
 
 def _keyed(con: duckdb.DuckDBPyConnection, log: Path) -> tuple[bytes, dict | None, tuple[int, str]]:
@@ -218,7 +237,7 @@ def _keyed(con: duckdb.DuckDBPyConnection, log: Path) -> tuple[bytes, dict | Non
         raise AuditKeyError(f"{key_path()}: 审计密钥与日志不符 (this key is not the one the log was written with)")
     if head is None and last[0] > 0:  # written before the chain was keyed: seal those rows
         detail = json.dumps({"key": fingerprint(key), "legacy_rows": last[0]}, sort_keys=True)
-        last = _append(con, key, last, [now(), "system", MARKER, None, None, None, None, detail, None])
+        last = _append(con, key, last, _row(now(), "system", MARKER, detail=detail))
         head = {"rows": last[0], "hash": last[1], "key": fingerprint(key)}
     return key, head, last
 
@@ -241,7 +260,7 @@ def record(
     deleted or replaced since) is kept in the head as `mismatch`, which verify() reports."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event: {event}")
-    values = [
+    values = _row(
         at or now(),
         actor,
         event,
@@ -251,7 +270,7 @@ def record(
         rows,
         json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
         client,
-    ]
+    )
     log = path or audit_path()
     with _write_lock, _connect(log) as con:
         key, head, last = _keyed(con, log)
@@ -283,14 +302,15 @@ def read(
     scope or detail (matched literally: % and _ are not wildcards)."""
     path = path or audit_path()
     with _write_lock, _connect(path) as con:
-        return con.execute(
-            f"""SELECT {", ".join(COLUMNS)} FROM audit_log
-            WHERE (?::TIMESTAMPTZ IS NULL OR logged_at >= ?) AND (?::TIMESTAMPTZ IS NULL OR logged_at < ?)
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], actor) OR list_contains(?::VARCHAR[], subject))
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], event))
-              AND (? = '' OR contains(concat_ws(' ', what, scope, detail, subject), ?))
-            ORDER BY seq DESC LIMIT ?""",
-            [since, since, until, until, *[actors or []] * 3, *[events or []] * 2, text, text, limit],
+        return _run(
+            con,
+            "audit_read",
+            since=since,
+            until=until,
+            actors=actors or [],
+            events=events or [],
+            text=text,
+            limit=limit,
         ).df()
 
 
@@ -317,9 +337,7 @@ def check(path: Path | None = None) -> Check:
     compare the last row with the recorded head."""
     log = path or audit_path()
     with _write_lock, _connect(log) as con:
-        rows = con.execute(
-            f"SELECT seq, row_hash, event, audit_content({_ARGS}) FROM audit_log ORDER BY seq"
-        ).fetchall()
+        rows = _run(con, "audit_chain").fetchall()
         head = _read_head(log)
     key = _key(create=False)
     markers = [i for i, r in enumerate(rows) if r[2] == MARKER]
@@ -387,21 +405,8 @@ def reseal(path: Path | None = None) -> Check:
 
 
 def _lockouts(con: duckdb.DuckDBPyConnection, at: dt.datetime, names: list[str] | None) -> dict[str, dt.datetime]:
-    rows = con.execute(
-        """WITH reset AS (
-            SELECT subject, max(logged_at) AS t FROM audit_log
-            WHERE list_contains(?::VARCHAR[], event) AND logged_at <= ? GROUP BY subject),
-        failures AS (
-            SELECT a.subject, a.logged_at AS t,
-                   count(*) OVER (PARTITION BY a.subject ORDER BY a.logged_at
-                                  RANGE BETWEEN ?::INTERVAL PRECEDING AND CURRENT ROW) AS run
-            FROM audit_log a LEFT JOIN reset r USING (subject)
-            WHERE a.event = 'login_failed' AND a.logged_at <= ?
-              AND a.logged_at > coalesce(r.t, '-infinity'::TIMESTAMPTZ)
-              AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], a.subject)))
-        SELECT subject, epoch_us(max(t) + ?::INTERVAL) AS until FROM failures WHERE run >= ?
-        GROUP BY subject HAVING max(t) + ?::INTERVAL > ?""",
-        [list(RESETS), at, LOCKOUT, at, names, names, LOCKOUT, LOCKOUT_FAILURES, LOCKOUT, at],
+    rows = _run(
+        con, "lockouts", resets=list(RESETS), at=at, lockout=LOCKOUT, names=names, failures=LOCKOUT_FAILURES
     ).fetchall()
     return {name: _instant(until) for name, until in rows}
 
@@ -434,26 +439,16 @@ def reserve(name: str, at: dt.datetime | None = None, path: Path | None = None) 
         until = _lockouts(con, at, [name]).get(name)
         if until is not None:
             return until
-        count, first = con.execute(
-            """WITH reset AS (
-                SELECT max(logged_at) AS t FROM audit_log
-                WHERE subject = ? AND list_contains(?::VARCHAR[], event) AND logged_at <= ?)
-            SELECT count(*), epoch_us(min(a.tried_at)) FROM sign_in_attempts a, reset
-            WHERE a.subject = ? AND a.tried_at > ?::TIMESTAMPTZ - ?::INTERVAL AND a.tried_at <= ?
-              AND a.tried_at >= coalesce(reset.t, '-infinity'::TIMESTAMPTZ)""",
-            [name, list(RESETS), at, name, at, LOCKOUT, at],
-        ).fetchone()
+        count, first = _run(con, "sign_in_reserved", name=name, resets=list(RESETS), at=at, lockout=LOCKOUT).fetchone()
         if count >= LOCKOUT_FAILURES:
             return _instant(first) + LOCKOUT
-        con.execute("DELETE FROM sign_in_attempts WHERE tried_at < ?::TIMESTAMPTZ - INTERVAL 1 DAY", [at])
-        con.execute("INSERT INTO sign_in_attempts VALUES (?, ?)", [name, at])
+        _run(con, "sign_in_prune", at=at)
+        _run(con, "sign_in_reserve", name=name, at=at)
     return None
 
 
 def last_logins(path: Path | None = None) -> dict[str, dt.datetime]:
     """Each user's latest successful sign-in."""
     with _write_lock, _connect(path or audit_path()) as con:
-        rows = con.execute(
-            "SELECT subject, epoch_us(max(logged_at)) FROM audit_log WHERE event = 'login_ok' GROUP BY subject"
-        ).fetchall()
+        rows = _run(con, "last_logins").fetchall()
     return {name: _instant(us) for name, us in rows}
