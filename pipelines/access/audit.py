@@ -11,7 +11,7 @@ written before the chain was keyed keeps its plain SHA-256 rows: the first keyed
 an `audit_keyed` marker row, which seals them, and `verify()` reports them as legacy.
 
 The dashboard, the command line and a second dashboard may all write. Each write opens the
-file briefly (DuckDB lets one process write at a time) and retries while another holds it;
+file briefly (DuckDB lets one process write at a time), queueing on a lock file beside it;
 writes within a process are serialised so the chain never forks. The same lock makes sign-in
 attempts atomic: `reserve()` records an attempt before its password is checked, and refuses
 the sixth within five minutes (also when eight arrive at once).
@@ -19,7 +19,9 @@ the sixth within five minutes (also when eight arrive at once).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import functools
 import hashlib
 import hmac
@@ -28,6 +30,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,17 +87,33 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, /, **params: object) -> duck
     return con.execute(_sql(name), params)
 
 
-def _connect(path: Path, patience: float = 15.0) -> duckdb.DuckDBPyConnection:
-    """The audit file, opened for writing as soon as no other process holds it."""
+@contextlib.contextmanager
+def _connect(path: Path, patience: float = 15.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The audit file, open for writing, as long as the `with` lasts. Processes queue on a lock
+    file beside it first: the kernel hands it on the moment it is free, where polling DuckDB's
+    own lock alone could starve a process behind another that writes in a loop."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    gate = os.open(path.with_name(path.name + ".writer"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        with _open(path, patience) as con:
+            yield con
+    finally:
+        os.close(gate)  # releases the lock
+
+
+def _open(path: Path, patience: float) -> duckdb.DuckDBPyConnection:
+    """The audit file, opened as soon as no other process holds it."""
     new = not path.exists()
     deadline, pause = time.monotonic() + patience, 0.02
     while True:
         try:
             con = duckdb.connect(str(path))
             break
-        except duckdb.IOException as e:  # another process has it open: wait our turn
-            if "lock" not in str(e).lower() or time.monotonic() > deadline:
+        except duckdb.IOException as e:
+            # Another process has it open (a lock), or is creating it right now (a file that is
+            # not a database yet): wait our turn.
+            if not ("lock" in str(e).lower() or new) or time.monotonic() > deadline:
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
