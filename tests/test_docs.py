@@ -34,3 +34,17 @@ def test_meeting_pack_doc_names_every_sheet_and_ranking_header():
         assert f"| {sheet}" in doc, sheet
     for header, *_ in workbook.RANKING:
         assert header in doc, header
+
+
+def test_architecture_doc_names_only_paths_that_exist():
+    """docs/architecture.md says where each rule lives: every code path it names is there (a
+    placeholder such as KIND or `*` stands for several files, of which one must exist)."""
+    import re
+
+    doc = (ROOT / "docs/architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:pipelines|dashboard|bench|tests|docs)/[^`\s]*)`", doc))
+    assert len(named) > 20
+    for path in sorted(named):
+        path = path.split("::")[0].rstrip("/")
+        pattern = re.sub(r"\{[^}]*\}|<[^>]*>|KIND|\*", "*", path)
+        assert list(ROOT.glob(pattern)), path
