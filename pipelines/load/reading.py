@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from python_calamine import CalamineWorkbook
 
@@ -190,6 +191,27 @@ def _clean(column: str) -> str:
     return f"CASE WHEN regexp_matches({column}, '{CONTROL}') THEN {strip} ELSE {column} END"
 
 
+# CONTROL in a UTF-8 file's bytes: C0 and DEL are single bytes that never occur inside a multi-byte
+# character (deleting the others and comparing lengths runs at memory speed); C1 (U+0080–U+009F)
+# is C2 80 … C2 9F, looked for only in a chunk that holds a C2 byte at all.
+C0_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def has_control(path: Path) -> bool:
+    """Whether a UTF-8 file holds a control character anywhere: a scan at disk speed, so a file
+    without one (nearly every file) is read without a per-value test."""
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            if len(chunk.translate(None, C0_BYTES)) != len(chunk):
+                return True
+            if b"\xc2" in tail + chunk and C1_BYTES.search(tail + chunk):
+                return True
+            tail = chunk[-1:]
+    return False
+
+
 @dataclass
 class Staged:
     rows: int  # rows read, the quarantined lines included
@@ -272,7 +294,8 @@ def _read_part(
     unreadable lines in csv_bad_lines and number the rows as a user sees them."""
     fields = src.fields
     names = [f"c{i}" for i in range(src.width)]
-    select = ", ".join(f"{_clean(c)} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
+    clean = _clean if has_control(path) else str
+    select = ", ".join(f"{clean(c)} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
     # DuckDB numbers rejected lines from the start of what it reads, the header included.
     offset = 0 if header else start
     try:
@@ -456,7 +479,9 @@ def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data:
     """Stage a workbook's rows (from read_spreadsheet) into `table`."""
     con.register("_sheet", data)
     names = ", ".join(data.column_names)
-    cleaned = ", ".join(n if n == "_row" else f"{_clean(n)} AS {n}" for n in data.column_names)
+    # Values are tested in Arrow first (C++): a sheet without a control character is copied as it is.
+    dirty = {n for n in data.column_names if n != "_row" and pc.any(pc.match_substring_regex(data[n], CONTROL)).as_py()}
+    cleaned = ", ".join(f"{_clean(n)} AS {n}" if n in dirty else n for n in data.column_names)
     con.execute(f"INSERT INTO {table} (_file_id, {names}) SELECT {file_id}, {cleaned} FROM _sheet")
     con.unregister("_sheet")
     return data.num_rows

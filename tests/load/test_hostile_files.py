@@ -6,6 +6,7 @@ copies live owner-only beside the warehouse."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -199,3 +200,46 @@ def test_a_refused_csv_names_the_file_without_its_content(tmp_path, monkeypatch)
     assert "services.csv" in said and "第5行" in said and ID_A not in said
     assert not db.exists()
     assert not [n for n in os.listdir(tmp_path) if ".load-" in n or ".building-" in n]
+
+
+def _stored_text(db: Path) -> list[str]:
+    """Every text value of every table the load published."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return [
+            v
+            for t in tables
+            for row in con.execute(f'SELECT * FROM "{t}"').fetchall()
+            for v in row
+            if isinstance(v, str)
+        ]
+
+
+# A control character as such, or escaped in a staged row's JSON.
+CONTROL_CHAR = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\\u00(?:0[0-8bce]|1[0-9a-f]|7f|8[0-9a-f]|9[0-9a-f])", re.I
+)
+
+
+def test_c1_control_characters_are_not_stored_either(tmp_path):
+    db = tmp_path / "pbi.duckdb"
+    special = {2: f"S2,{ID_A},G001,2025-03-05,环境\x85整治\x9b,2,5"}  # C1: two bytes each in UTF-8
+    load([_folder(tmp_path, _services(3, special))], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT category FROM services WHERE record_id = 'S2'").fetchall() == [("环境整治",)]
+    assert not [v for v in _stored_text(db) if CONTROL_CHAR.search(v)]
+
+
+def test_control_characters_in_a_workbook_are_not_stored(tmp_path):
+    path = tmp_path / "meetings.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("会议")
+    ws.write_row(0, 0, ["会议编号", "组织编码", "会议类型", "会议日期", "应到人数", "实到人数"])
+    ws.write_row(1, 0, ["M1\x07", "ZB1\x00", "主题\x85党日", "2025-03-15", 20, 18])
+    ws.write_row(2, 0, ["M2", "ZB1", "主题党日", "2025-03-16", 20, 18])
+    wb.close()
+    db = tmp_path / "pbi.duckdb"
+    load([path], db)  # the org is unknown: both rows are quarantined, with their values as stored
+    stored = _stored_text(db)
+    assert any('"meeting_id":"M1","org_id":"ZB1","meeting_type":"主题党日"' in v for v in stored)
+    assert not [v for v in stored if CONTROL_CHAR.search(v)]
