@@ -204,14 +204,14 @@ def _write_head(log: Path, head: dict) -> None:
 
 
 def _last(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    return _run(con, "audit_last").fetchone()
+    return _run(con, "audit_last").fetchall()[0]
 
 
 def _append(con: duckdb.DuckDBPyConnection, key: bytes, last: tuple[int, str], values: dict) -> tuple[int, str]:
     """Insert one row after `last` (seq, hash), its hash keyed; returns its (seq, hash).
     `values`: every column of COLUMNS but seq."""
     seq = last[0] + 1
-    content = _run(con, "audit_new_content", seq=seq, **values).fetchone()[0]
+    content = _run(con, "audit_new_content", seq=seq, **values).fetchall()[0][0]
     row_hash = _mac(key, last[1], content)
     _run(con, "audit_append", seq=seq, **values, row_hash=row_hash)
     return seq, row_hash
@@ -458,7 +458,8 @@ def reserve(name: str, at: dt.datetime | None = None, path: Path | None = None) 
         until = _lockouts(con, at, [name]).get(name)
         if until is not None:
             return until
-        count, first = _run(con, "sign_in_reserved", name=name, resets=list(RESETS), at=at, lockout=LOCKOUT).fetchone()
+        reserved = _run(con, "sign_in_reserved", name=name, resets=list(RESETS), at=at, lockout=LOCKOUT)
+        count, first = reserved.fetchall()[0]
         if count >= LOCKOUT_FAILURES:
             return _instant(first) + LOCKOUT
         _run(con, "sign_in_prune", at=at)

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import shapely
 from python_calamine import CalamineWorkbook
 
+from pipelines.duck import scalar
 from pipelines.load.contract import Kind, Recognition, recognise
 
 SPREADSHEETS = (".xlsx", ".xls", ".xlsm")
@@ -258,7 +259,7 @@ def stage(
                     f"{src.path.name}: 第{line}行等{tails}处引号不成对，文件无法读取 "
                     f"(unterminated quotes from line {line}; fix the quotes and load again)"
                 )
-            rows = scalar_count(con, table, file_id)
+            rows = scalar(con, f"SELECT count(*) FROM {table} WHERE _file_id = {file_id}")
             part = _rest_after(part, at, work / f"rest_{file_id}.csv")
             start, skip, header = line, 0, False
         bad = con.execute(
@@ -274,10 +275,6 @@ def stage(
         if work is not None:
             (work / f"rest_{file_id}.csv").unlink(missing_ok=True)
     return Staged(rows + bad, bad)
-
-
-def scalar_count(con: duckdb.DuckDBPyConnection, table: str, file_id: int) -> int:
-    return con.execute(f"SELECT count(*) FROM {table} WHERE _file_id = {file_id}").fetchone()[0]
 
 
 def _read_part(
@@ -332,7 +329,7 @@ def _read_part(
 def _renumber(con: duckdb.DuckDBPyConnection, file_id: int, table: str, start: int) -> None:
     """Rows were numbered start + 1, start + 2, … in reading order; the quarantined lines
     take their numbers, so the k-th row read becomes the k-th line number not taken."""
-    if not con.execute(f"SELECT count(*) FROM csv_bad_lines WHERE line > {start}").fetchone()[0]:
+    if not scalar(con, f"SELECT count(*) FROM csv_bad_lines WHERE line > {start}"):
         return  # the ordinary case: nothing to move
     con.execute(
         f"""UPDATE {table} SET _row = {table}._row + s.shift
@@ -355,10 +352,10 @@ def _resume_after_quote(con: duckdb.DuckDBPyConnection, file_id: int, table: str
     found = con.execute(
         f"""SELECT line, line_start FROM csv_bad_lines WHERE line > {start} AND value LIKE '%引号不成对'
         ORDER BY line LIMIT 1"""
-    ).fetchone()
-    if found is None:
+    ).fetchall()
+    if not found:
         return None
-    line, at = found
+    line, at = found[0]
     con.execute(f"DELETE FROM {table} WHERE _file_id = {file_id} AND _row > {line}")
     con.execute(f"DELETE FROM csv_bad_lines WHERE line > {line}")
     return line, at
