@@ -78,6 +78,7 @@ def main() -> None:
                 page("trends", "nav.trends", "trending_up"),
                 page("bigscreen", "nav.bigscreen", "tv", url="bigscreen"),
                 page("pack", "nav.pack", "slideshow", url="pack"),
+                page("adjustments", "nav.adjustments", "exposure"),
             ],
             t("nav.section.drill"): [
                 page("profile", "nav.profile", "search"),

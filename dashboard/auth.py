@@ -269,7 +269,10 @@ def gate(meeting: bool = False) -> Viewer | None:
         _end("session_expired", session, t("login.expired", minutes=_minutes(timeout())))
     else:
         sessions.touch(session.id, at)
-        viewer = Viewer(user.name, user.role, user.scope, user.pii, user.admin, meeting)
+        # `approve` came with issue 15: a users file written before it has no such right.
+        viewer = Viewer(
+            user.name, user.role, user.scope, user.pii, user.admin, meeting, getattr(user, "approve", False)
+        )
         st.session_state[VIEWER_KEY] = viewer
         return viewer
     if session.method == "oidc" and _oidc_user():
@@ -330,10 +333,11 @@ def download(
     scope: str | None = None,
     key: str | None = None,
     detail: dict | None = None,
+    event: str = "download",
 ) -> None:
-    """A download button whose click is written to the audit log: who, when, which file,
-    the scope of its data and its row count. `data` may be a function, called on the click
-    (Streamlit runs it apart from the page: it must not read session state)."""
+    """A download button whose click is written to the audit log as `event`: who, when,
+    which file, the scope of its data and its row count. `data` may be a function, called on
+    the click (Streamlit runs it apart from the page: it must not read session state)."""
     viewer = current()
     scope = viewer.scope if scope is None else viewer.narrow(scope)
     st.download_button(
@@ -343,9 +347,9 @@ def download(
         mime,
         key=key,
         on_click=_downloaded,
-        args=(what, file_name, scope, rows, detail or {}),
+        args=(what, file_name, scope, rows, detail or {}, event),
     )
 
 
-def _downloaded(what: str, file_name: str, scope: str, rows: int, detail: dict) -> None:
-    record("download", what=what, scope=scope, rows=rows, detail={"file": file_name, **detail})
+def _downloaded(what: str, file_name: str, scope: str, rows: int, detail: dict, event: str = "download") -> None:
+    record(event, what=what, scope=scope, rows=rows, detail={"file": file_name, **detail})

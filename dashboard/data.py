@@ -47,8 +47,10 @@ from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.report import pack
 from pipelines.serve import geometry, members, quality, runs, units
 from pipelines.serve import periods as serve_periods
+from pipelines.serve.periods import is_year
 
 ROOT = settings.ROOT
+APPROVED = "已生效"  # the register's state of an approved entry in force
 
 
 def db_path() -> Path:
@@ -170,8 +172,14 @@ def latest_run(s: Stamp) -> dict | None:
 
 
 def periods(s: Stamp, run: int) -> list[str]:
-    """The run's quarters, oldest first."""
+    """The run's quarters oldest first, then its years oldest first."""
     return _read(s, serve_periods.periods, run)
+
+
+def run_periods(s: Stamp, run: int) -> pd.DataFrame:
+    """Each period of the run: kind (quarter or year), whether it was over when the run was
+    computed (a year still running is 年度累计, year-to-date), and its quarters with data."""
+    return _read(s, serve_periods.run_periods, run)
 
 
 def peer_classes(s: Stamp, run: int) -> list[str]:
@@ -241,15 +249,29 @@ def _unit_scores(s: Stamp, run: int, period: str, level: str, scope: str) -> pd.
     return rows.drop(columns=["prev_composite", "prev_grade"])  # the pack's; pages read rank_change
 
 
-def unit_history(s: Stamp, run: int, level: str, unit_id: str) -> pd.DataFrame:
-    """A unit's scores, grade, ranks and lists in every quarter of the run, oldest first."""
+def unit_history(s: Stamp, run: int, level: str, unit_id: str, kind: str = serve_periods.QUARTER) -> pd.DataFrame:
+    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`) of
+    the run, oldest first."""
     _check_unit(s, level, unit_id)
-    return _read(s, units.history, run, level, unit_id)
+    return _read(s, units.history, run, level, unit_id, kind)
 
 
-def level_history(s: Stamp, run: int, level: str, scope: str = "") -> pd.DataFrame:
-    """Every unit of a level in scope in every quarter: scores, grade, composite rank."""
-    return _read(s, units.level_history, run, level, _narrowed(scope))
+def level_history(s: Stamp, run: int, level: str, scope: str = "", kind: str = serve_periods.QUARTER) -> pd.DataFrame:
+    """Every unit of a level in scope in every quarter (or every year: `kind`): scores,
+    grade, composite rank."""
+    return _read(s, units.level_history, run, level, _narrowed(scope), kind)
+
+
+def unit_adjustments(s: Stamp, run: int, period: str | None, level: str, unit_id: str) -> pd.DataFrame:
+    """The adjustments (加分, 扣分, 一票否决) the run applied to a unit, of a period or all
+    (None): kind, points, reason, evidence, who entered and who approved them."""
+    _check_unit(s, level, unit_id)
+    return _read(s, units.adjustments, run, viewer().scope, period, level, unit_id)
+
+
+def run_adjustments(s: Stamp, run: int, scope: str = "") -> pd.DataFrame:
+    """Every adjustment the run applied within the scope."""
+    return _read(s, units.adjustments, run, _narrowed(scope))
 
 
 def warnings(s: Stamp, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
@@ -316,8 +338,12 @@ def _whatif_level(s: Stamp, run: int, period: str, level: str, weights: tuple[tu
     """The whole level re-ranked (every viewer's what-if starts from this one table; the
     public function keeps the viewer's rows)."""
     m = run_methodology(s, run)
-    recomputed = whatif.recompute(m, dict(weights), _read(s, units.indicator_values, run, period, level))
-    return whatif.compare(_unit_scores(s, run, period, level, ""), recomputed)
+    published = _unit_scores(s, run, period, level, "")
+    # The run's adjustment points (B + D) go onto the recomputed composite, as in the marts.
+    points = published.set_index("unit_id")["adjustment"] if "adjustment" in published else None
+    values = _read(s, units.indicator_values, run, period, level)
+    recomputed = whatif.recompute(m, dict(weights), values, adjustment=points, year=is_year(period))
+    return whatif.compare(published, recomputed)
 
 
 # --- members -------------------------------------------------------------------------------
@@ -490,6 +516,109 @@ def _meeting_pack(
         )
 
 
+# --- the evaluation register (加减分): read and written at each click, never cached -------------
+#
+# The register (pipelines/evaluation) changes while a page is open and every change is audited
+# there; here each call is checked against the viewer: their scope (an entry's unit must lie in
+# it) and their rights (`admin` enters, `approve` decides, either revokes).
+
+can_enter = _requires(lambda v: v.admin)
+can_decide = _requires(lambda v: v.approve)
+can_revoke = _requires(lambda v: v.admin or v.approve)
+
+
+def _register():  # imported here: the register package is optional for every other page
+    from pipelines.evaluation import adjustments as register
+
+    return register
+
+
+def adjustment_entries(s: Stamp, period: str | None = None, state: str | None = None) -> pd.DataFrame:
+    """The register's entries concerning units within the viewer's scope, newest first (see
+    pipelines.evaluation.adjustments.listing). A viewer with neither `admin` nor `approve`
+    sees the approved (已生效) entries only, whatever `state` asks."""
+    v = viewer()
+    return _scoped_entries(s, period, state if v.admin or v.approve else APPROVED)
+
+
+def _scoped_entries(s: Stamp, period: str | None, state: str | None) -> pd.DataFrame:
+    """The register's entries of units within the viewer's scope (the register narrows by the
+    scope; each unit is checked here again), newest first."""
+    v = viewer()
+    rows = _register().listing(Path(s.db), period=period, scope=v.scope, state=state)
+    keep = pd.Series([v.sees(unit_path(s, lv, u)) for lv, u in zip(rows["level"], rows["unit_id"], strict=True)])
+    return rows[keep.to_numpy(dtype=bool)].sort_values("adjustment_id", ascending=False).reset_index(drop=True)
+
+
+def _entry(s: Stamp, adjustment_id: int) -> dict:
+    """An entry of the register (any state) within the viewer's scope; OutOfScope for one
+    outside it or unknown."""
+    rows = _scoped_entries(s, None, None)
+    row = rows[rows["adjustment_id"] == adjustment_id]
+    if row.empty:
+        raise OutOfScope(f"adjustment {adjustment_id}")
+    return row.iloc[0].to_dict()
+
+
+@can_enter
+def add_adjustment(
+    s: Stamp,
+    *,
+    level: str,
+    unit_id: str,
+    period: str,
+    kind: str,
+    points: float,
+    reason: str,
+    evidence_name: str | None = None,
+    evidence_bytes: bytes | None = None,
+) -> int:
+    """Enter an adjustment against a unit in scope, by the viewer (pending until another user
+    approves it); AdjustmentError for an entry the register refuses."""
+    _check_unit(s, level, unit_id)
+    return _register().add(
+        Path(s.db),
+        level=level,
+        unit=unit_id,
+        period=period,
+        kind=kind,
+        points=points,
+        reason=reason,
+        by=viewer().name,
+        evidence_bytes=evidence_bytes,
+        evidence_name=evidence_name if evidence_bytes is not None else None,
+    )
+
+
+@can_decide
+def approve_adjustment(s: Stamp, adjustment_id: int) -> None:
+    _entry(s, adjustment_id)
+    _register().approve(Path(s.db), adjustment_id, by=viewer().name)
+
+
+@can_decide
+def reject_adjustment(s: Stamp, adjustment_id: int, reason: str) -> None:
+    _entry(s, adjustment_id)
+    _register().reject(Path(s.db), adjustment_id, by=viewer().name, reason=reason)
+
+
+@can_revoke
+def revoke_adjustment(s: Stamp, adjustment_id: int, reason: str) -> None:
+    _entry(s, adjustment_id)
+    _register().revoke(Path(s.db), adjustment_id, by=viewer().name, reason=reason)
+
+
+def adjustment_evidence(s: Stamp, adjustment_id: int) -> Callable[[], bytes]:
+    """The evidence file of an entry within the viewer's scope, as a function a download
+    button calls on the click (it reads no session state: Streamlit runs it apart)."""
+    _entry(s, adjustment_id)
+    return functools.partial(_evidence_bytes, Path(s.db), adjustment_id)
+
+
+def _evidence_bytes(db: Path, adjustment_id: int) -> bytes:
+    return _register().evidence(db, adjustment_id)[1]
+
+
 # --- the access layer's own records (not the marts) ----------------------------------------
 
 
@@ -521,6 +650,7 @@ def user_table() -> pd.DataFrame:
         "unit",
         "pii",
         "admin",
+        "approve",
         "created_at",
         "password_changed_at",
         "last_login",

@@ -1,4 +1,4 @@
-"""The global filters in the sidebar — period, level, scope (district → street → community),
+"""The global filters in the sidebar — period (quarters, then years), level, scope (district → street → community),
 index and grid type — bound to query parameters, so that every view is a shareable URL that
 reopens exactly.
 
@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard.i18n import t
 from pipelines.access.scope import as_unit
+from pipelines.serve.periods import QUARTER, YEAR, kind
 from pipelines.vocabulary import LEVELS
 from pipelines.vocabulary import SCORES as INDICES  # the index picker offers the composite too
 
@@ -31,6 +32,13 @@ class Filters:
     scope: str  # "" for the whole city, else 区县, 区县/街道 or 区县/街道/社区
     index: str
     peer: str  # a grid type, or "" for every type (grid level only)
+    label: str = ""  # the period as shown: 2025Q4, 2025年 年度考评, 2025年 年度累计（进行中）
+    kind: str = QUARTER  # the period's kind: QUARTER or YEAR
+    ytd: bool = False  # a year still in progress when the run was computed (年度累计)
+
+    @property
+    def is_year(self) -> bool:
+        return self.kind == YEAR
 
     @property
     def scope_unit(self) -> tuple[str, str]:
@@ -121,11 +129,41 @@ def _put_scope(scope: str) -> None:
     _put("scope", scope)
 
 
-def sidebar(periods: list[str], tree: pd.DataFrame, peer_classes: Sequence[str] = (), floor: str = "") -> Filters:
-    """The filters of every review page. `tree` holds the district, street and community of
-    every community in the viewer's scope `floor`; `peer_classes` the grid types."""
+def period_labels(run_periods: pd.DataFrame) -> dict[str, str]:
+    """Each period of a run as the selector and titles show it: a quarter as written (2025Q4),
+    a year as 2025年 年度考评 once over, else 2025年 年度累计（进行中）."""
+    out = {}
+    rows = zip(run_periods["period"], run_periods["kind"], run_periods["complete"], strict=True)
+    for period, period_kind, complete in rows:
+        if period_kind == YEAR:
+            out[period] = t("period.year" if bool(complete) else "period.ytd", year=period)
+        else:
+            out[period] = period
+    return out
+
+
+def _latest_quarter(periods: list[str]) -> str:
+    """The default period: the latest quarter (a year is chosen, not landed on)."""
+    quarters = [p for p in periods if kind(p) == QUARTER]
+    return quarters[-1] if quarters else periods[-1]
+
+
+def sidebar(
+    periods: list[str],
+    tree: pd.DataFrame,
+    peer_classes: Sequence[str] = (),
+    floor: str = "",
+    run_periods: pd.DataFrame | None = None,
+) -> Filters:
+    """The filters of every review page. `periods` lists the run's quarters then its years
+    (`run_periods` says which year is still in progress); `tree` holds the district, street
+    and community of every community in the viewer's scope `floor`; `peer_classes` the grid
+    types."""
+    if run_periods is None:
+        run_periods = pd.DataFrame({"period": periods, "kind": QUARTER, "complete": True})
+    labels = period_labels(run_periods)
     with st.sidebar:
-        period = _choose(t("filter.period"), "period", periods, periods[-1])
+        period = _choose(t("filter.period"), "period", periods, _latest_quarter(periods), lambda p: labels.get(p, p))
         scope = _scope(tree, floor)
         depth = len(scope.split("/")) if scope else 0
         levels = LEVELS[: len(LEVELS) - depth]  # a scope shows its own level and those below
@@ -139,13 +177,25 @@ def sidebar(periods: list[str], tree: pd.DataFrame, peer_classes: Sequence[str] 
             peer = _choose(t("filter.peer_class"), "peer_class", [ALL, *peer_classes], ALL, _or_all(t("filter.all")))
         elif "peer_class" in st.query_params:
             del st.query_params["peer_class"]
-    return Filters(period, level, scope, index, peer)
+    row = run_periods[run_periods["period"] == period]
+    kind = str(row["kind"].iloc[0]) if len(row) else QUARTER
+    ytd = kind == YEAR and not bool(row["complete"].iloc[0])
+    return Filters(period, level, scope, index, peer, labels.get(period, period), kind, ytd)
+
+
+def period_note(f: Filters) -> None:
+    """Under a page's title: that a year is still in progress (year-to-date), or that a year's
+    indices are the means of its quarters' indices."""
+    if f.ytd:
+        st.warning(t("period.ytd_note", year=f.period), icon=":material/hourglass_top:")
+    elif f.is_year:
+        st.caption(t("period.year_note", year=f.period))
 
 
 @dataclass(frozen=True)
 class View:
     """What every review page starts from: the published files, the latest run, its
-    quarters, and the filters chosen in the sidebar."""
+    periods (quarters, then years), and the filters chosen in the sidebar."""
 
     stamp: object
     run: dict
@@ -160,5 +210,11 @@ def current() -> View:
     s = data.stamp()
     run = data.latest_run(s)
     periods = data.periods(s, run["run_id"])
-    f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, run["run_id"]), viewer().scope)
+    f = sidebar(
+        periods,
+        data.scope_tree(s),
+        data.peer_classes(s, run["run_id"]),
+        viewer().scope,
+        data.run_periods(s, run["run_id"]),
+    )
     return View(s, run, periods, f)

@@ -67,7 +67,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind.other": "其他",
         "nav.section.review": "评估",
         "nav.overview": "总览",
-        "filter.period": "季度",
+        "filter.period": "期间",
         "filter.level": "层级",
         "filter.district": "区县",
         "filter.street": "街道",
@@ -189,13 +189,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "members.title": "党员 · {scope} · {period}",
         "members.counted": "计入党员",
         "members.mean": "平均先锋分",
-        "members.inactive": "本季度未参与服务",
+        "members.inactive": "本期未参与服务",
         "members.tiers": "先锋等次",
         "members.distribution": "先锋分分布",
         "members.score": "先锋分",
         "members.count": "人数",
         "members.top": "先锋分前 {n} 名",
-        "members.never": "本季度从未参与服务或认领诉求的党员（共 {n} 人，列出前 50 人）",
+        "members.never": "本期从未参与服务或认领诉求的党员（共 {n} 人，列出前 50 人）",
         "members.no": "党员序号",
         "members.services": "服务次数",
         "members.claims": "认领办结",
@@ -242,9 +242,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "profile.tiers": "党员先锋等次分布",
         "profile.tier": "等次",
         "profile.members": "党员数",
-        "profile.services": "本季度最近的服务记录",
+        "profile.services": "本期最近的服务记录",
         "profile.masked": "姓名已脱敏；身份证号从不显示。",
-        "profile.demands": "本季度最近的群众诉求",
+        "profile.demands": "本期最近的群众诉求",
         "records.date": "日期",
         "records.grid": "网格",
         "records.member": "党员",
@@ -279,7 +279,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "overview.share": "占比",
         "overview.red": "红榜（前 {n} 名）",
         "overview.black": "黑榜（后 {n} 名）",
-        "overview.yellow": "本季度黄牌 {n} 个",
+        "overview.yellow": "本期黄牌 {n} 个",
         "overview.quarantine": "有 {n} 行原始记录因数据问题被隔离，未计入指数。详见“数据质量”。",
         "overview.unit": "单位",
         "overview.rank": "排名",
@@ -389,6 +389,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.unit_help": "区级写“区县”，街道写“区县/街道”，社区写“区县/街道/社区”；市级留空。",
         "admin.pii": "可见姓名",
         "admin.admin": "管理员",
+        "admin.approve": "审批",
         "admin.created": "创建时间",
         "admin.password_changed": "密码修改时间",
         "admin.last_login": "最近登录",
@@ -418,6 +419,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.user_removed": "删除用户",
         "event.password_changed": "修改密码",
         "event.user_unlocked": "解除锁定",
+        "event.adjustment_added": "录入加减分",
+        "event.adjustment_approved": "审批通过加减分",
+        "event.adjustment_rejected": "驳回加减分",
+        "event.adjustment_revoked": "撤销加减分",
+        "event.evidence_downloaded": "下载佐证材料",
         # big screen
         "nav.bigscreen": "大屏",
         "bigscreen.ranking": "{index}排名 · 前 {n} 名",
@@ -433,6 +439,87 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bigscreen.no_history": "所选范围暂无指数数据。",
         "bigscreen.footer": "会议模式：姓名一律脱敏 · 每 {seconds} 秒切换",
         "bigscreen.pinned": "会议模式：姓名一律脱敏 · 固定显示本面板",
+        # years (年度考评) and adjustments (加减分, 一票否决): methodology v1.1
+        "period.year": "{year}年 年度考评",
+        "period.ytd": "{year}年 年度累计（进行中）",
+        "period.ytd_note": (
+            "{year}年尚未结束（或尚缺季度数据）：以下为年度累计数，不是年度考评结果；年度指数为已有季度指数的平均。"
+        ),
+        "period.year_note": "{year}年年度考评：年度指数为各季度指数的平均；名次变化、榜单和黄牌与上一年比较。",
+        "rankings.composite_raw": "调整前综合指数",
+        "rankings.adjustment": "加减分",
+        "rankings.veto": "一票否决",
+        "rankings.adjusted": (
+            "“党建综合指数”为加减分后的值（等级、排名和榜单依此）；“调整前综合指数”为加减分前的值。"
+            "一票否决的单位等级为最低档，且不进红榜。"
+        ),
+        "profile.adjusted": "调整前综合指数 {raw}，加减分 {points}，调整后 {now}",
+        "profile.vetoed": "一票否决：等级为最低档，不进红榜",
+        "profile.adjustments": "加减分与一票否决（本次计算已计入）",
+        "profile.no_adjustments": "本次计算未对该单位计入加减分或一票否决。",
+        "profile.evidence": "下载第 {id} 条的证据：{name}",
+        "profile.year_quarters": "{year}年与各季度",
+        "profile.year_quarters_help": (
+            "年度的堡垒、先锋、服务指数为各季度指数的平均（至少需有规定的季度数）；指标明细请选择季度查看。"
+        ),
+        "trends.years": "已选年度：横轴为各年度（每年一个点，即该年度的年度指数）；选择季度可看逐季走势。",
+        "trends.warnings_quarterly": "预警按季度计算：请选择季度查看。",
+        "members.year": "年度先锋分为党员各计入季度先锋分的平均；服务、时长和认领为各季度之和。",
+        "method.whatif.year": (
+            "年度模拟：{year}年各季度按所设权重重新计算，再像正式计算一样取各指数的季度平均"
+            "（至少{n}个季度），并计入已生效的加减分。"
+        ),
+        "nav.adjustments": "加减分",
+        "adjust.title": "加减分与一票否决",
+        "adjust.intro": (
+            "加分（正分）、扣分（负分）和一票否决（0 分，等级为最低档、不进红榜）针对某一单位的某一季度或年度。"
+            "条目须由另一位有审批权的用户审批后才生效；生效条目可撤销。任何条目都不会被删除，每次变动都记入审计日志。"
+        ),
+        "adjust.next_compute": (
+            "生效的条目从下一次计算（python -m pipelines compute）起计入。"
+            "当前展示的是第 {run} 次计算（{time}），计入了 {n} 条。"
+        ),
+        "adjust.enter": "录入",
+        "adjust.level": "层级",
+        "adjust.unit": "单位",
+        "adjust.kind": "类型",
+        "adjust.points": "分值",
+        "adjust.points_size": "分值",
+        "adjust.points_help": "填写分数大小：加分计为正分，扣分计为负分；一票否决为 0 分。",
+        "adjust.reason": "事由",
+        "adjust.evidence": "证据",
+        "adjust.evidence_upload": "证据文件（可选，20 MB 以内；保存其 SHA-256）",
+        "adjust.submit": "提交录入",
+        "adjust.added": "已录入第 {id} 条，待审批。",
+        "adjust.pending": "待审批",
+        "adjust.none_pending": "范围内没有待审批的条目。",
+        "adjust.pick": "条目",
+        "adjust.own": "这是您录入的条目：须由另一位用户审批。",
+        "adjust.approve": "审批通过",
+        "adjust.approved_done": "第 {id} 条已审批生效，从下一次计算起计入。",
+        "adjust.reject_reason": "驳回理由",
+        "adjust.reject": "驳回",
+        "adjust.rejected_done": "第 {id} 条已驳回。",
+        "adjust.revoke_title": "撤销已生效的条目",
+        "adjust.revoke_reason": "撤销理由",
+        "adjust.revoke": "撤销",
+        "adjust.revoked_done": "第 {id} 条已撤销，从下一次计算起不再计入。",
+        "adjust.register": "登记簿",
+        "adjust.approved_only": "您可查看范围内已生效的条目。",
+        "adjust.none": "范围内尚无条目。",
+        "adjust.id": "编号",
+        "adjust.state": "状态",
+        "adjust.state.待审批": "待审批",
+        "adjust.state.已生效": "已生效",
+        "adjust.state.已驳回": "已驳回",
+        "adjust.state.已撤销": "已撤销",
+        "adjust.entered": "录入人 · 时间",
+        "adjust.approved": "审批人 · 时间",
+        "adjust.decided": "审批/驳回/撤销人 · 时间",
+        "adjust.decision_reason": "驳回/撤销理由",
+        "adjust.in_run": "最新计算已计入",
+        "adjust.in_run_help": "“已计入”一栏：当前展示的第 {run} 次计算是否计入了该条目。",
+        "adjust.yes": "是",
     },
     "en": {
         # meeting pack
@@ -493,7 +580,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind.other": "Other",
         "nav.section.review": "Review",
         "nav.overview": "Overview",
-        "filter.period": "Quarter",
+        "filter.period": "Period",
         "filter.level": "Level",
         "filter.district": "District",
         "filter.street": "Street",
@@ -630,13 +717,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "members.title": "Members · {scope} · {period}",
         "members.counted": "Members counted",
         "members.mean": "Mean vanguard score",
-        "members.inactive": "Not active this quarter",
+        "members.inactive": "Not active this period",
         "members.tiers": "Tiers",
         "members.distribution": "Vanguard scores",
         "members.score": "Vanguard score",
         "members.count": "Members",
         "members.top": "Top {n} by vanguard score",
-        "members.never": "Members with no service and no claimed demand this quarter ({n}; the first 50 listed)",
+        "members.never": "Members with no service and no claimed demand this period ({n}; the first 50 listed)",
         "members.no": "Member no.",
         "members.services": "Services",
         "members.claims": "Claims resolved",
@@ -690,9 +777,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "profile.tiers": "Member tiers",
         "profile.tier": "Tier",
         "profile.members": "Members",
-        "profile.services": "Latest service records this quarter",
+        "profile.services": "Latest service records this period",
         "profile.masked": "Names are masked; ID numbers are never shown.",
-        "profile.demands": "Latest resident demands this quarter",
+        "profile.demands": "Latest resident demands this period",
         "records.date": "Date",
         "records.grid": "Grid",
         "records.member": "Member",
@@ -727,7 +814,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "overview.share": "Share",
         "overview.red": "Red list (top {n})",
         "overview.black": "Black list (bottom {n})",
-        "overview.yellow": "{n} yellow cards this quarter",
+        "overview.yellow": "{n} yellow cards this period",
         "overview.quarantine": "{n} raw rows are quarantined for data problems and not in any index. See Data quality.",
         "overview.unit": "Unit",
         "overview.rank": "Rank",
@@ -846,6 +933,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin.unit_help": "District: 区县; street: 区县/街道; community: 区县/街道/社区; none for the city.",
         "admin.pii": "May see names",
         "admin.admin": "Administrator",
+        "admin.approve": "Approver",
         "admin.created": "Created",
         "admin.password_changed": "Password changed",
         "admin.last_login": "Last sign-in",
@@ -875,6 +963,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.user_removed": "User removed",
         "event.password_changed": "Password changed",
         "event.user_unlocked": "User unlocked",
+        "event.adjustment_added": "Adjustment entered",
+        "event.adjustment_approved": "Adjustment approved",
+        "event.adjustment_rejected": "Adjustment rejected",
+        "event.adjustment_revoked": "Adjustment revoked",
+        "event.evidence_downloaded": "Evidence downloaded",
         # big screen
         "nav.bigscreen": "Big screen",
         "bigscreen.ranking": "{index} · top {n}",
@@ -890,6 +983,97 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bigscreen.no_history": "No index scores for this scope yet.",
         "bigscreen.footer": "Meeting mode: names masked · next panel every {seconds} s",
         "bigscreen.pinned": "Meeting mode: names masked · this panel only",
+        # years (annual evaluation) and adjustments (bonus, deduction, veto): methodology v1.1
+        "period.year": "{year} annual evaluation",
+        "period.ytd": "{year} year to date (in progress)",
+        "period.ytd_note": (
+            "{year} is not over (or lacks quarters): these are year-to-date figures, not the annual evaluation; "
+            "a year's indices are the means of its quarterly indices so far."
+        ),
+        "period.year_note": (
+            "{year} annual evaluation: a year's indices are the means of its quarterly indices; rank change, "
+            "lists and yellow cards compare with the previous year."
+        ),
+        "rankings.composite_raw": "Composite before adjustment",
+        "rankings.adjustment": "Adjustment",
+        "rankings.veto": "Veto",
+        "rankings.adjusted": (
+            "The composite is after adjustment (grades, ranks and lists follow it); 'Composite before adjustment' "
+            "is the value before. A vetoed unit holds the lowest grade and is never on the red list."
+        ),
+        "profile.adjusted": "Composite before adjustment {raw}, adjustment {points}, after {now}",
+        "profile.vetoed": "Vetoed: lowest grade, never on the red list",
+        "profile.adjustments": "Adjustments and vetoes (applied by this run)",
+        "profile.no_adjustments": "This run applied no adjustment or veto to this unit.",
+        "profile.evidence": "Download the evidence of entry {id}: {name}",
+        "profile.year_quarters": "{year} beside its quarters",
+        "profile.year_quarters_help": (
+            "A year's fortress, vanguard and service indices are the means of its quarterly indices (given the "
+            "minimum number of quarters); choose a quarter for the indicators."
+        ),
+        "trends.years": "A year chosen: one point per year (its annual index); choose a quarter to see quarters.",
+        "trends.warnings_quarterly": "Early warnings are quarterly: choose a quarter.",
+        "members.year": (
+            "A member's annual vanguard score is the mean of their quarterly scores; services, hours and claims "
+            "are sums over the quarters."
+        ),
+        "method.whatif.year": (
+            "A year: each quarter of {year} is recomputed with these weights, then each index is averaged over "
+            "the quarters as the computation does (at least {n} quarters), with the adjustments in force added."
+        ),
+        "nav.adjustments": "Adjustments",
+        "adjust.title": "Adjustments and vetoes",
+        "adjust.intro": (
+            "A bonus (positive points), a deduction (negative points) or a one-vote veto (0 points; lowest grade, "
+            "never on the red list) concerns one unit in one quarter or year. An entry counts only once another "
+            "user with the approve right approves it; an approved entry can be revoked. Nothing is deleted, and "
+            "every change is audited."
+        ),
+        "adjust.next_compute": (
+            "Approved entries count from the next computation (python -m pipelines compute). "
+            "Shown now: run {run} ({time}), which applied {n}."
+        ),
+        "adjust.enter": "Enter",
+        "adjust.level": "Level",
+        "adjust.unit": "Unit",
+        "adjust.kind": "Kind",
+        "adjust.points": "Points",
+        "adjust.points_size": "Points",
+        "adjust.points_help": "The size: a bonus counts positive, a deduction negative; a veto is 0.",
+        "adjust.reason": "Reason",
+        "adjust.evidence": "Evidence",
+        "adjust.evidence_upload": "Evidence file (optional, up to 20 MB; its SHA-256 is kept)",
+        "adjust.submit": "Submit",
+        "adjust.added": "Entry {id} entered, pending approval.",
+        "adjust.pending": "Pending approval",
+        "adjust.none_pending": "No entry in scope is pending.",
+        "adjust.pick": "Entry",
+        "adjust.own": "You entered this one: another user must approve it.",
+        "adjust.approve": "Approve",
+        "adjust.approved_done": "Entry {id} approved; it counts from the next computation.",
+        "adjust.reject_reason": "Reason for rejecting",
+        "adjust.reject": "Reject",
+        "adjust.rejected_done": "Entry {id} rejected.",
+        "adjust.revoke_title": "Revoke an approved entry",
+        "adjust.revoke_reason": "Reason for revoking",
+        "adjust.revoke": "Revoke",
+        "adjust.revoked_done": "Entry {id} revoked; it no longer counts from the next computation.",
+        "adjust.register": "Register",
+        "adjust.approved_only": "You see the approved entries in your scope.",
+        "adjust.none": "No entry in scope yet.",
+        "adjust.id": "No.",
+        "adjust.state": "State",
+        "adjust.state.待审批": "pending",
+        "adjust.state.已生效": "approved",
+        "adjust.state.已驳回": "rejected",
+        "adjust.state.已撤销": "revoked",
+        "adjust.entered": "Entered by · when",
+        "adjust.approved": "Approved by · when",
+        "adjust.decided": "Decided by · when",
+        "adjust.decision_reason": "Reason (reject/revoke)",
+        "adjust.in_run": "Applied by the latest run",
+        "adjust.in_run_help": "'Applied': whether run {run}, shown now, applied the entry.",
+        "adjust.yes": "yes",
     },
 }
 

@@ -19,18 +19,34 @@ from pipelines.vocabulary import SCORES
 
 def rankings(units: pd.DataFrame, peer: bool, index: str = "composite") -> pd.DataFrame:
     """The ranking of a level by one index (the composite by default), or by the composite
-    within grid type: rank, unit, the four scores (unrounded; the table formats them), grade,
-    composite rank change, interval, list, yellow card."""
+    within grid type: rank, unit, the four scores (unrounded; the table formats them) — the
+    composite as adjusted, then before adjustment and the points applied (methodology v1.1) —
+    grade, veto, composite rank change, interval, list, yellow card."""
     column = "peer_rank" if peer else f"{index}_rank"
     ranked = units.dropna(subset=[column]).sort_values([column, "unit_id"], kind="stable")
     rank = ranked[column]
+    adjusted = {}
+    if "composite_raw" in ranked.columns:  # results computed before adjustments existed have none
+        adjusted = {
+            t("rankings.composite_raw"): ranked["composite_raw"].to_numpy(),
+            t("rankings.adjustment"): ranked["adjustment"].fillna(0).to_numpy(),
+        }
+    scores = {t(f"score.{k}"): ranked[k].to_numpy() for k in SCORES}
+    composite = t(f"score.{SCORES[0]}")
     table = pd.DataFrame(
         {
             t("rankings.rank"): rank.astype(int).to_numpy(),
             t("rankings.unit"): ranked["unit_name"].to_numpy(),
             t("rankings.code"): ranked["unit_id"].to_numpy(),
-            **{t(f"score.{k}"): ranked[k].to_numpy() for k in SCORES},
+            composite: scores.pop(composite),
+            **adjusted,
+            **scores,
             t("rankings.grade"): ranked["grade"].to_numpy(),
+            **(
+                {t("rankings.veto"): [t("rankings.veto") if pd.notna(v) and v else "" for v in ranked["veto"]]}
+                if "veto" in ranked.columns
+                else {}
+            ),
             t("rankings.change"): [rank_change(v) for v in ranked["rank_change"]],
             t("rankings.interval"): [
                 rank_range(a, b) for a, b in zip(ranked["rank_q05"], ranked["rank_q95"], strict=True)
@@ -54,6 +70,7 @@ def coloured(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         t("rankings.grade"): colours.GRADES,
         t("rankings.list"): colours.LISTS,
         t("rankings.yellow"): {t("rankings.yellow"): colours.YELLOW_CARD},
+        t("rankings.veto"): {t("rankings.veto"): colours.VETO},
     }
     for column, palette in palettes.items():
         if column in shown.columns:
@@ -122,6 +139,79 @@ def history(units: pd.DataFrame) -> pd.DataFrame:
             t("rankings.list"): units["list"].fillna("").to_numpy(),
         }
     )
+
+
+def applied_adjustments(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The adjustments a run applied: period, kind, points, reason, evidence, who entered and
+    who approved them, when."""
+
+    def when(v: object) -> str:
+        return "—" if v is None or pd.isna(v) else date_time(v, lang)
+
+    return pd.DataFrame(
+        {
+            t("adjust.id"): rows["adjustment_id"].astype(int).to_numpy(),
+            t("filter.period"): rows["period"].to_numpy(),
+            t("adjust.kind"): rows["kind"].to_numpy(),
+            t("adjust.points"): [f"{p:+g}" if p else "0" for p in rows["points"]],
+            t("adjust.reason"): rows["reason"].to_numpy(),
+            t("adjust.evidence"): rows["evidence_name"].fillna("—").to_numpy(),
+            t("adjust.entered"): [
+                f"{b} · {when(a)}" for b, a in zip(rows["entered_by"], rows["entered_at"], strict=True)
+            ],
+            t("adjust.approved"): [
+                f"{b} · {when(a)}" for b, a in zip(rows["approved_by"], rows["approved_at"], strict=True)
+            ],
+        }
+    )
+
+
+def register_entries(rows: pd.DataFrame, lang: str, applied: set[int]) -> pd.DataFrame:
+    """The register's entries as the adjustments page lists them: id, unit, period, kind,
+    points, reason, evidence, state, who entered and who decided, when (and why), and whether
+    the latest run applied the entry."""
+
+    def when(v: object) -> str:
+        return "" if v is None or pd.isna(v) else date_time(v, lang)
+
+    def who(by: object, at: object) -> str:
+        return "—" if by is None or pd.isna(by) else f"{by} · {when(at)}"
+
+    return pd.DataFrame(
+        {
+            t("adjust.id"): rows["adjustment_id"].astype(int).to_numpy(),
+            t("adjust.level"): [t(f"level.{v}") for v in rows["level"]],
+            t("rankings.unit"): rows["unit_name"].fillna(rows["unit_id"]).to_numpy(),
+            t("rankings.code"): rows["unit_id"].to_numpy(),
+            t("filter.period"): rows["period"].to_numpy(),
+            t("adjust.kind"): rows["kind"].to_numpy(),
+            t("adjust.points"): [f"{p:+g}" if p else "0" for p in rows["points"]],
+            t("adjust.reason"): rows["reason"].to_numpy(),
+            t("adjust.evidence"): rows["evidence_name"].fillna("—").to_numpy(),
+            t("adjust.state"): [t(f"adjust.state.{v}") for v in rows["state"]],
+            t("adjust.entered"): [who(b, a) for b, a in zip(rows["entered_by"], rows["entered_at"], strict=True)],
+            t("adjust.decided"): [who(b, a) for b, a in zip(rows["decided_by"], rows["decided_at"], strict=True)],
+            t("adjust.decision_reason"): rows["decision_reason"].fillna("").to_numpy(),
+            t("adjust.in_run"): [t("adjust.yes") if int(i) in applied else "" for i in rows["adjustment_id"]],
+        }
+    )
+
+
+def year_beside_quarters(year: pd.DataFrame, quarters: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A unit's year (its row of unit_scores) under its quarters: the four scores, the
+    composite before adjustment where there is one, rank and grade."""
+    rows = pd.concat([quarters, year], ignore_index=True)
+    table = pd.DataFrame({t("filter.period"): [*quarters["period"], label]})
+    for k in SCORES:
+        table[t(f"score.{k}")] = [score(v) for v in rows[k]]
+    if "composite_raw" in rows.columns:
+        table.insert(2, t("rankings.composite_raw"), [score(v) for v in rows["composite_raw"]])
+    table[t("rankings.rank")] = [
+        "—" if pd.isna(r) else f"{int(r)}/{int(n)}"
+        for r, n in zip(rows["composite_rank"], rows["ranked_units"], strict=True)
+    ]
+    table[t("rankings.grade")] = rows["grade"].fillna("—").to_numpy()
+    return table
 
 
 def services(rows: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -16,13 +16,15 @@ def _admin() -> None:
 
 
 def _rights(user: users.User) -> dict:
-    return {"role": user.role, "unit": user.unit, "pii": user.pii, "admin": user.admin}
+    return {"role": user.role, "unit": user.unit, "pii": user.pii, "admin": user.admin, "approve": user.approve}
 
 
-def add(name: str, role: str, unit: str, password: str, pii: bool, admin: bool) -> users.User:
+def add(name: str, role: str, unit: str, password: str, pii: bool, admin: bool, approve: bool = False) -> users.User:
     """Raises users.UserError with the reason when refused."""
     _admin()
-    user = users.add(name, role, unit, password, pii=pii, admin=admin, known_units=known_units(data.db_path()))
+    user = users.add(
+        name, role, unit, password, pii=pii, admin=admin, approve=approve, known_units=known_units(data.db_path())
+    )
     auth.record("user_added", subject=user.name, scope=user.scope, detail=_rights(user))
     return user
 

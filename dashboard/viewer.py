@@ -32,6 +32,7 @@ class Viewer:
     pii: bool
     admin: bool
     meeting: bool = False  # meeting mode: names masked for everyone
+    approve: bool = False  # may approve, reject and revoke adjustments (加减分) entered by others
 
     @property
     def show_names(self) -> bool:

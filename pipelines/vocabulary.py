@@ -26,6 +26,12 @@ BLACK_LIST = "黑榜"
 LISTS = (RED_LIST, BLACK_LIST)
 YELLOW_CARD = "黄牌"
 
+# The kinds of adjustment (methodology v1.1): points > 0, < 0 and 0.
+BONUS = "加分"
+DEDUCTION = "扣分"
+VETO = "一票否决"
+ADJUSTMENT_KINDS = (BONUS, DEDUCTION, VETO)
+
 CONTRACT = Path(__file__).resolve().parent / "config" / "contract.toml"
 
 

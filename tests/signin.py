@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import clock
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PASSWORDS = {name: f"{name}-Passw0rd-demo" for name in ("admin", "city", "district", "street", "community")}
+PASSWORDS = {name: f"{name}-Passw0rd-demo" for name in ("admin", "approver", "city", "district", "street", "community")}
 
 
 def signed_in(at: AppTest, name: str = "city") -> AppTest:
@@ -20,8 +20,10 @@ def signed_in(at: AppTest, name: str = "city") -> AppTest:
     from dashboard import sessions
     from pipelines.access import users
 
-    if name in ("admin", "city") and name not in users.load():  # a test with no demo city still has them
-        users.add(name, "市级", "", PASSWORDS[name], pii=name == "admin", admin=name == "admin")
+    if name in ("admin", "approver", "city") and name not in users.load():  # a test with no demo city still has them
+        users.add(
+            name, "市级", "", PASSWORDS[name], pii=name == "admin", admin=name == "admin", approve=name == "approver"
+        )
     at.session_state["pbi_session"] = sessions.start(name, "password").id
     return at
 

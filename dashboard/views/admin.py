@@ -84,6 +84,7 @@ with tab_users:
                 t("admin.unit"): [u or t("level.city") for u in listing["unit"]],
                 t("admin.pii"): [yes if v else no for v in listing["pii"]],
                 t("admin.admin"): [yes if v else no for v in listing["admin"]],
+                t("admin.approve"): [yes if v else no for v in listing["approve"]],
                 t("admin.created"): [_when(v) for v in listing["created_at"]],
                 t("admin.password_changed"): [_when(v) for v in listing["password_changed_at"]],
                 t("admin.last_login"): [_when(v) for v in listing["last_login"]],
@@ -122,9 +123,10 @@ with tab_users:
         unit = st.text_input(t("admin.unit"), help=t("admin.unit_help"))
         pii = st.checkbox(t("admin.pii"))
         is_admin = st.checkbox(t("admin.admin"))
+        approve = st.checkbox(t("admin.approve"))
         first = _new_password()
         if st.form_submit_button(t("admin.add"), type="primary") and first is not None:
-            _done(user_admin.add, t("admin.added", name=name), name, role, unit, first, pii, is_admin)
+            _done(user_admin.add, t("admin.added", name=name), name, role, unit, first, pii, is_admin, approve)
     with password_tab, st.form("a_password", clear_on_submit=True):
         who = st.selectbox(t("login.name"), names, key="a_pw_user")
         first = _new_password()

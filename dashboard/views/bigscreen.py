@@ -1,6 +1,6 @@
 """大屏 Big screen: for a projector or a wall screen. Full width, no sidebar, large type, a dark
 or light theme, and panels that take turns — the ranking, the map, the scope's indices over
-the quarters, and the red, black and yellow-card lists — every few seconds. It always runs
+the quarters (or the years), and the red, black and yellow-card lists — every few seconds. It always runs
 in meeting mode (names masked for everyone; it shows units only anyway).
 
 Everything comes from the URL, so the screen is one link:
@@ -179,7 +179,9 @@ def _ranking(units: pd.DataFrame, level: str, index: str) -> str:
             f"<td>{_label(grade, colours.GRADES.get(grade, colours.OTHER)) if grade else '—'}</td>",
         ]
         if change:
-            cells.append(f'<td class="pbi-bs-num">{_e(rank_change(row["rank_change"]))}</td>')
+            # the first quarter (or year) has no previous rank: pandas' NA, which compares to nothing
+            moved = None if pd.isna(row["rank_change"]) else row["rank_change"]
+            cells.append(f'<td class="pbi-bs-num">{_e(rank_change(moved))}</td>')
         cells.append(f"<td>{_labels(row)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     header = "".join(f'<th class="pbi-bs-num">{_e(h)}</th>' if num else f"<th>{_e(h)}</th>" for h, num in head)
@@ -290,7 +292,8 @@ def screen() -> None:
         "trends": t("bigscreen.trends", unit=scope_name),
         "lists": t("bigscreen.lists"),
     }[panel]
-    context = t("bigscreen.context", period=f.period, level=t(f"level.{level}"), scope=scope_name)
+    # f.label marks a year in progress as 年度累计（进行中）: the screen says so as every page does
+    context = t("bigscreen.context", period=f.label, level=t(f"level.{level}"), scope=scope_name)
     dots = "".join("●" if i == number else "○" for i in range(len(PANELS)))
     st.html(
         f'<div class="pbi-bs pbi-bs-head" data-panel="{panel}" data-theme="{theme_name}">'
@@ -303,7 +306,7 @@ def screen() -> None:
     elif panel == "lists":
         st.html(f'<div class="pbi-bs">{_lists(units, level)}</div>')
     elif panel == "trends":
-        history = data.unit_history(s, run["run_id"], scope_level, scope_id)
+        history = data.unit_history(s, run["run_id"], scope_level, scope_id, f.kind)  # its quarters, or its years
         if history.empty:
             st.html(f'<div class="pbi-bs pbi-bs-empty">{_e(t("bigscreen.no_history"))}</div>')
         else:

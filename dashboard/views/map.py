@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, links
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.i18n import t
 from dashboard.map_figure import SCORES, figure
 from dashboard.viewer import current as viewer
@@ -21,7 +21,8 @@ s, run, f = view.stamp, view.run, view.f
 # The city is one polygon in one colour: its districts say more, and a click opens one of them.
 level = "district" if f.level == "city" else f.level
 
-st.title(t("map.title", level=t(f"level.{f.level}"), period=f.period))
+st.title(t("map.title", level=t(f"level.{f.level}"), period=f.label))
+period_note(f)
 if f.level == "city":
     st.info(t("map.city"))
 shapes = data.unit_geometry(s, level, f.scope)

@@ -8,17 +8,21 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, tables
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.formatting import count, score
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
+from pipelines.serve.periods import kind as period_kind
 
 LISTED = 50
 
 view = current()
 s, run, f = view.stamp, view.run, view.f
 lang = language()
-st.title(t("members.title", scope=f.scope or t("level.city"), period=f.period))
+st.title(t("members.title", scope=f.scope or t("level.city"), period=f.label))
+period_note(f)
+if f.is_year:
+    st.caption(t("members.year"))
 
 summary = data.member_summary(s, run["run_id"], f.period, f.scope)
 total = int(summary["members"].sum())
@@ -57,6 +61,7 @@ for chosen, rows in ((event, top), (idle_event, idle)):
 asked = st.query_params.get("member", "")
 if asked.isdigit() and len(asked) <= 9:
     history = data.member_history(s, run["run_id"], int(asked), f.scope)
+    history = history[history["period"].map(period_kind) == f.kind]  # their quarters, or their years
     who = data.member_identity(s, int(asked), f.scope)
     st.subheader(t("members.history", member=asked))
     if history.empty and who is None:

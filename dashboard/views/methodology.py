@@ -1,6 +1,7 @@
 """方法 Methodology: the configuration that made the published numbers (the latest run's stored
 text, parsed by the engine), the run record, and a what-if panel that re-ranks the chosen
-quarter and level with edited weights — recomputed by the engine, never written anywhere.
+quarter and level with edited weights (quarters only: a year's indices are the means of its
+quarterly indices, which the what-if does not recompute) — recomputed by the engine, never written anywhere.
 
 Edited weights live in the URL (`w_F1=0.3`, only those that differ from the run's), so a
 what-if view is a shareable link like every other view; a value that is not a weight the
@@ -132,7 +133,9 @@ def _slider(code: str, label: str) -> float:
 
 
 with tab_whatif:
-    st.subheader(t("method.whatif.title", level=t(f"level.{f.level}"), period=f.period))
+    st.subheader(t("method.whatif.title", level=t(f"level.{f.level}"), period=f.label))
+    if f.is_year:
+        st.info(t("method.whatif.year", year=f.period, n=int(m.years.min_quarters)))
     st.caption(t("method.whatif.intro", share=f"{float(m.scoring.min_weight_share):.0%}"))
     groups = whatif.siblings(m)
     weights: dict[str, float] = {}

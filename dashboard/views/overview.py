@@ -1,4 +1,4 @@
-"""总览 Overview: the quarter at a glance for the whole city and the chosen level."""
+"""总览 Overview: the period (a quarter or a year) at a glance for the whole city and the chosen level."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import colours, data
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.formatting import count, date_time, score
 from dashboard.i18n import language, t
+from pipelines.serve.periods import previous as previous_period
 from pipelines.vocabulary import BLACK_LIST, RED_LIST, SCORES
 
 PREVIEW = 5
@@ -18,7 +19,8 @@ view = current()
 s, run, periods, f = view.stamp, view.run, view.periods, view.f
 lang = language()
 
-st.title(t("overview.title", period=f.period))
+st.title(t("overview.title", period=f.label))
+period_note(f)
 st.caption(
     t(
         "overview.run",
@@ -35,9 +37,8 @@ for col, key in zip(st.columns(4), ("grids", "members", "services", "demands"), 
     col.metric(t(f"count.{key}"), count(counts[key], lang))
 
 st.subheader(t("overview.scores", unit=f.scope or t("level.city")))
-history = data.unit_history(s, run["run_id"], scope_level, scope_id).set_index("period")
-position = periods.index(f.period)
-previous = periods[position - 1] if position else None
+history = data.unit_history(s, run["run_id"], scope_level, scope_id, f.kind).set_index("period")
+previous = previous_period(periods, f.period)  # the quarter before, or the year before
 for col, key in zip(st.columns(4), SCORES, strict=True):
     now = history[key].get(f.period)
     then = history[key].get(previous) if previous else None

@@ -24,7 +24,7 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
 
 view = current()
 s, run, f = view.stamp, view.run, view.f
-st.title(t("pack.title", level=t(f"level.{f.level}"), period=f.period))
+st.title(t("pack.title", level=t(f"level.{f.level}"), period=f.label))
 st.caption(t("pack.intro"))
 scorecards = st.number_input(
     t("pack.scorecards"), min_value=0, max_value=MAX_SCORECARDS, value=30, step=10, help=t("pack.scorecards_help")

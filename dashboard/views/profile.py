@@ -1,6 +1,9 @@
-"""单元画像 Unit profile: one grid, community, street or district — its scores and rank, every
-indicator against its goalposts and what it contributes, where the most points are to be
-gained, its rank over time, its members' tiers, and the latest records behind the numbers."""
+"""单元画像 Unit profile: one grid, community, street or district — its scores and rank, the
+adjustments (加减分, 一票否决) the run applied with their evidence, every indicator against its
+goalposts and what it contributes, where the most points are to be gained, its rank over time,
+its members' tiers, and the latest records behind the numbers. For a year: the year beside its
+quarters (a year's indices are the means of its quarterly indices, so its indicators are the
+quarters')."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import auth, data, tables
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.formatting import rank_range, score
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
+from pipelines.serve.periods import QUARTER, quarters_of
+from pipelines.serve.periods import previous as previous_period
 from pipelines.vocabulary import INDICES, SCORES
 
 GAINS_SHOWN = 3
@@ -51,9 +56,10 @@ unit = st.selectbox(
 )
 st.query_params["unit"] = unit
 row = units.set_index("unit_id").loc[unit]
-history = data.unit_history(s, run["run_id"], f.level, unit)
+history = data.unit_history(s, run["run_id"], f.level, unit, f.kind)
 
-st.title(t("profile.title", unit=row["unit_name"], period=f.period))
+st.title(t("profile.title", unit=row["unit_name"], period=f.label))
+period_note(f)
 facts = [t(f"level.{f.level}"), unit]
 if isinstance(row["peer_class"], str):
     facts.append(row["peer_class"])
@@ -62,14 +68,25 @@ st.page_link(
     "views/rankings.py", label=t("profile.back"), icon=":material/arrow_back:", query_params=f.params() | {"lang": lang}
 )
 
-# Scores against the previous quarter, grade, rank and lists.
+# Scores against the previous quarter (or year), grade, rank and lists.
 by_period = history.set_index("period")
-position = periods.index(f.period)
-previous = periods[position - 1] if position else None
+previous = previous_period(periods, f.period)
 for col, key in zip(st.columns(4), SCORES, strict=True):
     now, then = row[key], by_period[key].get(previous) if previous else None
     delta = None if then is None or pd.isna(now) or pd.isna(then) else f"{now - then:+.1f}"
     col.metric(t(f"score.{key}"), score(now), delta)
+adjustment = row.get("adjustment")
+vetoed = bool(row.get("veto")) if pd.notna(row.get("veto")) else False
+if vetoed or (adjustment is not None and not pd.isna(adjustment) and adjustment != 0):
+    st.caption(
+        t(
+            "profile.adjusted",
+            raw=score(row["composite_raw"]),
+            points=f"{adjustment or 0:+.1f}",
+            now=score(row["composite"]),
+        )
+        + (" · " + t("profile.vetoed") if vetoed else "")
+    )
 cols = st.columns(4)
 cols[0].metric(t("profile.grade"), row["grade"] if isinstance(row["grade"], str) else "—")
 ranked = not pd.isna(row["composite_rank"])
@@ -85,26 +102,56 @@ if row["yellow_card"]:
     flags.append(t("rankings.yellow"))
 cols[3].metric(t("rankings.list"), "、".join(flags) if flags else "—")
 
-# Every indicator: value against goalposts, score, weight and what it contributes.
-methodology = data.run_methodology(s, run["run_id"])
-breakdown = tables.indicator_breakdown(
-    methodology,
-    data.unit_indicators(s, run["run_id"], f.period, f.level, unit),
-    {k: row[k] for k in INDICES},
-)
-st.subheader(t("profile.indicators"))
-st.caption(t("profile.indicators_help"))
-st.dataframe(
-    breakdown.drop(columns=["_gain", "_code"]),
-    hide_index=True,
-    column_config={t("profile.score"): st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)},
-)
-gains = breakdown[breakdown["_gain"] > 0].nlargest(GAINS_SHOWN, "_gain")
-if len(gains):
-    st.subheader(t("profile.gains"))
-    for _, g in gains.iterrows():
-        st.markdown(
-            t("profile.gain", name=g[t("profile.indicator")], value=g[t("profile.value")], gain=f"{g['_gain']:.1f}")
+if f.kind == QUARTER:
+    # Every indicator: value against goalposts, score, weight and what it contributes.
+    methodology = data.run_methodology(s, run["run_id"])
+    breakdown = tables.indicator_breakdown(
+        methodology,
+        data.unit_indicators(s, run["run_id"], f.period, f.level, unit),
+        {k: row[k] for k in INDICES},
+    )
+    st.subheader(t("profile.indicators"))
+    st.caption(t("profile.indicators_help"))
+    st.dataframe(
+        breakdown.drop(columns=["_gain", "_code"]),
+        hide_index=True,
+        column_config={t("profile.score"): st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)},
+    )
+    gains = breakdown[breakdown["_gain"] > 0].nlargest(GAINS_SHOWN, "_gain")
+    if len(gains):
+        st.subheader(t("profile.gains"))
+        for _, g in gains.iterrows():
+            st.markdown(
+                t("profile.gain", name=g[t("profile.indicator")], value=g[t("profile.value")], gain=f"{g['_gain']:.1f}")
+            )
+else:
+    # The year beside its quarters: each quarter's indices, whose means the year's are.
+    st.subheader(t("profile.year_quarters", year=f.period))
+    quarters = data.unit_history(s, run["run_id"], f.level, unit, QUARTER)
+    quarters = quarters[quarters["period"].isin(quarters_of(periods, f.period))]
+    st.dataframe(
+        tables.year_beside_quarters(by_period.loc[[f.period]].reset_index(), quarters, f.label), hide_index=True
+    )
+    st.caption(t("profile.year_quarters_help"))
+
+# The adjustments this run applied to the unit (any period), with their evidence.
+applied = data.unit_adjustments(s, run["run_id"], None, f.level, unit)
+st.subheader(t("profile.adjustments"))
+if applied.empty:
+    st.caption(t("profile.no_adjustments"))
+else:
+    st.dataframe(tables.applied_adjustments(applied, lang), hide_index=True)
+    for entry in applied[applied["evidence_name"].notna()].itertuples():
+        auth.download(
+            t("profile.evidence", id=entry.adjustment_id, name=entry.evidence_name),
+            data.adjustment_evidence(s, int(entry.adjustment_id)),
+            entry.evidence_name,
+            "application/octet-stream",
+            what="adjustment_evidence",
+            rows=1,
+            key=f"evidence_{entry.adjustment_id}",
+            detail={"adjustment_id": int(entry.adjustment_id), "sha256": entry.evidence_sha256},
+            event="evidence_downloaded",
         )
 
 left, right = st.columns(2)

@@ -1,12 +1,13 @@
 """排名 Rankings: every ranked unit of a level in scope, by the chosen index, with its
-interval, lists and downloads; a click on a row opens the unit's profile."""
+interval, lists and downloads; the composite after and before adjustment (加减分, 一票否决);
+a click on a row opens the unit's profile."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import auth, data, links, tables
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.i18n import t
 from pipelines.vocabulary import SCORES
 
@@ -16,7 +17,8 @@ units = data.unit_scores(s, run["run_id"], f.period, f.level, f.scope)
 if f.peer:
     units = units[units["peer_class"] == f.peer]
 
-st.title(t("rankings.title", level=t(f"level.{f.level}"), period=f.period))
+st.title(t("rankings.title", level=t(f"level.{f.level}"), period=f.label))
+period_note(f)
 peer = (
     f.level == "grid"
     and f.index == "composite"
@@ -28,7 +30,11 @@ table = tables.rankings(units, peer, f.index)
 st.caption(t("rankings.caption", n=len(table), index=t(f"score.{f.index}")))
 if f.scope or f.peer:
     st.caption(t("rankings.scoped"))
+if "adjustment" in units.columns and (units["adjustment"].fillna(0).ne(0) | units["veto"].fillna(False)).any():
+    st.caption(t("rankings.adjusted"))
 score_format = {t(f"score.{k}"): st.column_config.NumberColumn(format="%.1f") for k in SCORES}
+score_format[t("rankings.composite_raw")] = st.column_config.NumberColumn(format="%.1f")
+score_format[t("rankings.adjustment")] = st.column_config.NumberColumn(format="%+.1f")
 shown, labels = tables.coloured(table)
 event = st.dataframe(
     shown,

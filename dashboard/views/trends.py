@@ -1,5 +1,7 @@
 """趋势 Trends: the chosen index over every quarter for selected units against the mean of
-their level in scope, the distribution per quarter, and this quarter's early warnings."""
+their level in scope, the distribution per quarter, and this quarter's early warnings. With a
+year chosen, the same over the run's years (one point per year: the year's own published
+index, not its quarters again); early warnings are quarterly, so a year shows none."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data, links, tables
-from dashboard.filters import current
+from dashboard.filters import current, period_note
 from dashboard.i18n import t
 
 DEFAULT_UNITS = 3
 
 view = current()
 s, run, f = view.stamp, view.run, view.f
-history = data.level_history(s, run["run_id"], f.level, f.scope)
+history = data.level_history(s, run["run_id"], f.level, f.scope, f.kind)
 index_name = t(f"score.{f.index}")
 st.title(t("trends.title", index=index_name, level=t(f"level.{f.level}")))
+period_note(f)
+if f.is_year:
+    st.caption(t("trends.years"))
 
 latest = history[history["period"] == f.period].sort_values("composite_rank", na_position="last")
 names = dict(zip(latest["unit_id"], latest["unit_name"], strict=True))
@@ -59,9 +64,11 @@ box = px.box(history.dropna(subset=[f.index]), x="period", y=f.index, labels={"p
 box.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10})
 st.plotly_chart(box, key="trend_box")
 
-st.subheader(t("trends.warnings", period=f.period))
-warned = data.warnings(s, run["run_id"], f.period, f.level, f.scope)
-if warned is None:
+st.subheader(t("trends.warnings", period=f.label))
+warned = None if f.is_year else data.warnings(s, run["run_id"], f.period, f.level, f.scope)
+if f.is_year:
+    st.info(t("trends.warnings_quarterly"))
+elif warned is None:
     st.info(t("trends.recompute"))
 elif warned.empty:
     st.success(t("trends.no_warnings"))

@@ -1,5 +1,6 @@
 """The audit log: every sign-in (and failed one), every download and export (who, when, what,
-scope, how many rows) and every change to users, in its own DuckDB file that publication
+scope, how many rows), every change to users and to the evaluation register (adjustments,
+evidence downloads), in its own DuckDB file that publication
 never replaces (PBI_AUDIT, default data/audit/audit.duckdb).
 
 Append-only by construction: this module only inserts into `audit_log`. Each row carries an
@@ -60,6 +61,11 @@ EVENTS = (
     "user_removed",
     "password_changed",
     "user_unlocked",
+    "adjustment_added",
+    "adjustment_approved",
+    "adjustment_rejected",
+    "adjustment_revoked",
+    "evidence_downloaded",
 )
 MARKER = "audit_keyed"  # the row from which a pre-HMAC log is keyed (written by this module only)
 COLUMNS = ("seq", "logged_at", "actor", "event", "subject", "what", "scope", "row_count", "detail", "client")

@@ -67,6 +67,7 @@ def add(args: argparse.Namespace) -> int:
             _password(args),
             pii=args.pii,
             admin=args.admin,
+            approve=args.approve,
             known_units=_known_units(Path(args.db)),
         )
 
@@ -80,7 +81,7 @@ def _known_units(db: Path) -> set[str] | None:
 
 
 def _rights(user: users.User) -> dict:
-    return {"role": user.role, "unit": user.unit, "pii": user.pii, "admin": user.admin}
+    return {"role": user.role, "unit": user.unit, "pii": user.pii, "admin": user.admin, "approve": user.approve}
 
 
 def remove(args: argparse.Namespace) -> int:
@@ -107,11 +108,12 @@ def unlock(args: argparse.Namespace) -> int:
 
 def listing(args: argparse.Namespace) -> int:
     logins = audit.last_logins()
-    print("用户名\t角色\t单位\t姓名权限\t管理员\t最近登录 (name, role, unit, pii, admin, last sign-in)")
+    print("用户名\t角色\t单位\t姓名权限\t管理员\t审批\t最近登录 (name, role, unit, pii, admin, approve, last sign-in)")
     for user in sorted(users.load().values(), key=lambda u: (users.ROLES[u.role], u.unit, u.name)):
         last = logins.get(user.name)
         shown = last.astimezone(audit.CHINA).strftime("%Y-%m-%d %H:%M") if last else "—"
-        print(f"{user.name}\t{user.role}\t{user.unit or '全市'}\t{_yes(user.pii)}\t{_yes(user.admin)}\t{shown}")
+        rights = "\t".join(_yes(flag) for flag in (user.pii, user.admin, user.approve))
+        print(f"{user.name}\t{user.role}\t{user.unit or '全市'}\t{rights}\t{shown}")
     return 0
 
 
@@ -136,7 +138,8 @@ def create_demo(args: argparse.Namespace) -> int:
         present = users.load()
         for name, password in shown.items():
             user = present[name]
-            rights = "、".join(x for x, on in (("姓名", user.pii), ("管理", user.admin)) if on) or "—"
+            flags = (("姓名", user.pii), ("管理", user.admin), ("审批", user.approve))
+            rights = "、".join(x for x, on in flags if on) or "—"
             print(f"  {name:<10} {password:<16} {user.role} {user.unit or '全市'}（{rights}）")
     return 0
 
@@ -206,7 +209,8 @@ def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     a.add_argument("--role", required=True, choices=list(users.ROLES))
     a.add_argument("--unit", help="区县, 区县/街道 or 区县/街道/社区 (none for 市级)")
     a.add_argument("--pii", action="store_true", help="may see members' names")
-    a.add_argument("--admin", action="store_true", help="may read the audit log and manage users")
+    a.add_argument("--admin", action="store_true", help="may read the audit log, manage users and enter adjustments")
+    a.add_argument("--approve", action="store_true", help="may approve or reject adjustments within the unit")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.add_argument("--db", default=str(default_db), help="warehouse whose units are checked")
     a.set_defaults(func=add)

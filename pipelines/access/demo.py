@@ -1,6 +1,6 @@
-"""Demo users for `make run`: one per role, with random passwords printed once and kept in a
-file beside the users file (mode 0600) so later runs can print them again. Demo only: real
-users are added with `python -m pipelines users add`."""
+"""Demo users for `make run`: one per role and an approver of adjustments, with random
+passwords printed once and kept in a file beside the users file (mode 0600) so later runs can
+print them again. Demo only: real users are added with `python -m pipelines users add`."""
 
 from __future__ import annotations
 
@@ -19,15 +19,17 @@ def credentials_path(path: Path | None = None) -> Path:
     return (path or users.users_path()).with_name("demo-credentials.txt")
 
 
-def plan(db: Path) -> list[tuple[str, str, str, bool, bool]]:
-    """(name, role, unit, pii, admin) of each demo user, bound to units of this warehouse."""
+def plan(db: Path) -> list[tuple[str, str, str, bool, bool, bool]]:
+    """(name, role, unit, pii, admin, approve) of each demo user, bound to units of this warehouse:
+    one per role, and a city approver of adjustments (entered by admin, approved by another user)."""
     district, street, community = first_community(db)
     return [
-        ("admin", "市级", "", True, True),
-        ("city", "市级", "", False, False),
-        ("district", "区级", district, True, False),
-        ("street", "街道", f"{district}/{street}", True, False),
-        ("community", "社区", f"{district}/{street}/{community}", False, False),
+        ("admin", "市级", "", True, True, False),
+        ("city", "市级", "", False, False, False),
+        ("district", "区级", district, True, False, False),
+        ("street", "街道", f"{district}/{street}", True, False, False),
+        ("community", "社区", f"{district}/{street}/{community}", False, False, False),
+        ("approver", "市级", "", False, False, True),
     ]
 
 
@@ -38,11 +40,11 @@ def create(db: Path, path: Path | None = None, passwords: dict[str, str] | None 
     existing = users.load(path)
     known = known_units(db)
     added: dict[str, str] = {}
-    for name, role, unit, pii, admin in plan(db):
+    for name, role, unit, pii, admin, approve in plan(db):
         if name in existing:
             continue
         password = (passwords or {}).get(name) or "".join(secrets.choice(ALPHABET) for _ in range(14))
-        users.add(name, role, unit, password, pii=pii, admin=admin, known_units=known, path=path)
+        users.add(name, role, unit, password, pii=pii, admin=admin, approve=approve, known_units=known, path=path)
         added[name] = password
     if added:
         lines = [f"{name}\t{password}" for name, password in added.items()]

@@ -3,7 +3,8 @@
 A JSON file outside git (PBI_USERS, default data/users.json), readable by its owner only.
 Each user has a role bound to a unit — 市级 (the whole city, no unit), 区级 (a district,
 `区县`), 街道 (`区县/街道`), 社区 (`区县/街道/社区`), units written as in score exports —
-and two permissions: `pii` (see members' names) and `admin` (audit log, users). Passwords
+and three permissions: `pii` (see members' names), `admin` (audit log, users, entering
+adjustments) and `approve` (approve or reject adjustments within the scope). Passwords
 are stored as argon2id hashes only. Writes are atomic (a new file replaces the old) and
 serialised by a lock file, so the command line and the dashboard can both change it.
 
@@ -115,6 +116,7 @@ class User:
     password_hash: str = ""
     created_at: str = ""
     password_changed_at: str = ""
+    approve: bool = False  # may approve or reject adjustments (pipelines/evaluation); older files lack it
 
     @property
     def scope(self) -> str:
@@ -198,6 +200,7 @@ def add(
     *,
     pii: bool = False,
     admin: bool = False,
+    approve: bool = False,
     known_units: set[str] | None = None,
     path: Path | None = None,
 ) -> User:
@@ -213,7 +216,7 @@ def add(
         if like is not None:
             raise UserError(f"用户名与已有用户 {like} 形似 (the name looks like an existing user's): {name}")
         now = _now()
-        users[name] = User(name, role, unit, pii, admin, _hasher().hash(password), now, now)
+        users[name] = User(name, role, unit, pii, admin, _hasher().hash(password), now, now, approve)
         return users[name]
 
 

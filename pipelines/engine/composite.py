@@ -121,6 +121,13 @@ def _aggregate_expr(p: Node, children: list[Node]) -> str:
     return f"CASE WHEN ({present}) > 0 AND ({present}) >= {_num(need)} THEN {value} END"
 
 
+def aggregate_expr(nodes: Sequence[Node], code: str) -> str:
+    """The SQL expression of aggregate `code` over columns named by its children's codes (e.g.
+    a year's composite over its annual indices)."""
+    p = next(n for n in nodes if n.code == code)
+    return _aggregate_expr(p, [c for c in nodes if c.parent == code])
+
+
 def compile_tree(
     nodes: Sequence[Node], source: str, keys: Sequence[str], group: Sequence[str] = (), carry: Sequence[str] = ()
 ) -> str:

@@ -1,29 +1,57 @@
 """`python -m pipelines compute`: indicators → indices → grades, ranks, lists, rank intervals,
 member scores; written into the published database under a new run id with the run record
-(methodology hash and text, data snapshot), so a published quarter can be shown again as it was."""
+(methodology hash and text, data snapshot), so a published quarter can be shown again as it was.
+
+Methodology v1.1: every quarter and every year (the means of its quarterly indices), the
+approved adjustments applied (and copied into run_adjustments, so the run reproduces after a
+revocation), grade quotas, and the run's periods (run_periods: whether each was over when the
+run was computed; a year still running is 年度累计)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import datetime as dt
 import hashlib
 import importlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipelines.duck import Beside, scalar
 from pipelines.engine import indicators
-from pipelines.engine.composite import ident, score_wide
+from pipelines.engine.composite import aggregate_expr, ident, score_wide
 from pipelines.engine.indicators import CUT_TOLERANCE
 from pipelines.engine.marts import INDICATORS, MARTS
 from pipelines.engine.methodology import Methodology
 from pipelines.engine.scores_db import attach, scores_path
 from pipelines.publish import publishing
-from pipelines.vocabulary import BLACK_LIST, COMPOSITE, RED_LIST
+from pipelines.vocabulary import BLACK_LIST, BONUS, COMPOSITE, DEDUCTION, INDICES, RED_LIST, VETO
+
+if TYPE_CHECKING:  # pandas is imported by callers that pass frames (tests); compute itself needs none
+    import numpy as np  # imported beside the SQL (compute_into), not before it
+    import pandas as pd
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
+CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving: a fixed offset is exact
+# What compute applies and run_adjustments records (the register's in_force() columns).
+ADJUSTMENT_COLUMNS = {
+    "adjustment_id": "INTEGER",
+    "level": "VARCHAR",
+    "unit_id": "VARCHAR",
+    "period": "VARCHAR",
+    "kind": "VARCHAR",
+    "points": "DOUBLE",
+    "reason": "VARCHAR",
+    "evidence_name": "VARCHAR",
+    "evidence_sha256": "VARCHAR",
+    "entered_by": "VARCHAR",
+    "entered_at": "TIMESTAMP",
+    "approved_by": "VARCHAR",
+    "approved_at": "TIMESTAMP",
+}
 
 
 def _q(text: str) -> str:
@@ -48,7 +76,79 @@ def mart_parameters(m: Methodology) -> dict[str, str]:
         "black_list": _q(BLACK_LIST),
         "yellow_drop": repr(float(m.yellow_card.composite_drop)),
         "yellow_grade": _q(m.yellow_card.repeat_grade),
+        "lowest_grade": _q(m.lowest_grade),
     }
+
+
+def adjustment_parameters(m: Methodology) -> dict[str, str]:
+    return {
+        "bonus": _q(BONUS),
+        "deduction": _q(DEDUCTION),
+        "veto": _q(VETO),
+        "max_bonus": repr(float(m.adjustments.max_bonus)),
+        "max_deduction": repr(float(m.adjustments.max_deduction)),
+    }
+
+
+def year_parameters(
+    m: Methodology, nodes: list | None = None, engine: str = "int_unit_engine", keys: str = "level, unit_id"
+) -> dict[str, str]:
+    """int_year_engine.sql's values: each index's mean over the quarters present (if enough),
+    and the composite node's own rule over these means (`nodes`: the tree, by default the
+    methodology's; the what-if passes its edited one)."""
+    need = int(m.years.min_quarters)
+    means = ", ".join(
+        f"CASE WHEN count({ident(c)}) >= {need} THEN sum({ident(c)} ORDER BY period) / count({ident(c)}) END "
+        f"AS {ident(c)}"
+        for c in INDICES
+    )
+    return {
+        "min_quarters": str(need),
+        "engine": engine,
+        "keys": keys,
+        "means": means,
+        "composite": aggregate_expr(nodes or m.tree(), COMPOSITE),
+    }
+
+
+def set_adjustments(con: duckdb.DuckDBPyConnection, m: Methodology, entries: pd.DataFrame | list[tuple] | None) -> None:
+    """The entries the run applies as the temp table int_adjustment_entries (the columns of
+    run_adjustments but run_id, as a frame or as rows in that order), and their totals per
+    unit and period (int_adjustment_totals). One table in, set-based from there: no loop over units."""
+    columns = ", ".join(f"{ident(c)} {t}" for c, t in ADJUSTMENT_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE int_adjustment_entries ({columns})")
+    if isinstance(entries, list):  # rows as the register gives them: one statement, a list per column
+        if entries:
+            lists = ", ".join(
+                f"unnest(${i + 1}::{t}[]) AS {ident(c)}" for i, (c, t) in enumerate(ADJUSTMENT_COLUMNS.items())
+            )
+            con.execute(
+                f"INSERT INTO int_adjustment_entries SELECT {lists}", [list(c) for c in zip(*entries, strict=True)]
+            )
+    elif entries is not None and len(entries):  # a frame (tests, the what-if)
+        con.register("_adjustment_frame", entries[list(ADJUSTMENT_COLUMNS)])
+        con.execute("INSERT INTO int_adjustment_entries SELECT * FROM _adjustment_frame")
+        con.unregister("_adjustment_frame")
+    _sql(con, "int_adjustments.sql", **adjustment_parameters(m))
+
+
+def unit_marts(con: duckdb.DuckDBPyConnection, m: Methodology) -> None:
+    """int_index_scores (quarters and years) and int_adjustment_totals → mart_unit_scores_new:
+    the adjusted composite, grades (cap rule, veto), quotas, ranks, rank change, lists and
+    yellow cards."""
+    con.execute(grade_order_macro(m))
+    params = mart_parameters(m)
+    _sql(con, "int_adjusted_scores.sql")
+    _sql(con, "int_graded_scores.sql", **params)
+    names = [g.name for g in m.grades]
+    for grade, share in m.quotas:  # best grade first: a unit dropped counts in the next grade's quota
+        following = names[names.index(grade) + 1]
+        _sql(con, "int_grade_quotas.sql", grade=_q(grade), next_grade=_q(following), share=repr(float(share)))
+    _sql(con, "mart_unit_scores.sql", **params)
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
 
 
 def grade_order_macro(m: Methodology) -> str:
@@ -56,8 +156,16 @@ def grade_order_macro(m: Methodology) -> str:
     return f"CREATE OR REPLACE TEMP MACRO pbi_grade_order(g) AS CASE g {cases} END"
 
 
-def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
-    """Compute every period and level from the marts on `con`; returns the new run id."""
+def compute_into(
+    con: duckdb.DuckDBPyConnection,
+    m: Methodology,
+    adjustments: pd.DataFrame | list[tuple] | Beside | None = None,
+    as_of: dt.date | None = None,
+) -> int:
+    """Compute every period (quarters and years) and level from the marts on `con`, applying
+    the adjustment entries given; returns the new run id. as_of: the computation date that
+    decides which periods are over (default: today in China)."""
+    as_of = as_of or china_today()
     con.execute(MARTS)
     run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")
     batch, files = _data_snapshot(con)
@@ -69,26 +177,37 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     # The member rows are written to the mart by a second connection while this one goes on.
     writer = con.cursor()
     mart = f"{ident(scalar(con, 'SELECT current_database()'))}.main.member_scores"
+    member_sql = f"INSERT INTO {mart} SELECT * FROM work.int_member_rows;\n" + (SQL / "int_member_years.sql").read_text(
+        encoding="utf-8"
+    ).format(mart=mart, tier_case=indicators.tier_case(m, "score"))
     written: list[Beside] = []
-    indicators.compute_raw(
-        con,
-        m,
-        run_id,
-        members_ready=lambda: written.append(
-            Beside(writer.execute, f"INSERT INTO {mart} SELECT * FROM work.int_member_rows")
-        ),
-    )
+    indicators.compute_raw(con, m, run_id, members_ready=lambda: written.append(Beside(writer.execute, member_sql)))
+    set_adjustments(con, m, adjustments.result() if isinstance(adjustments, Beside) else adjustments)
     score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
     intervals = numpy_side.result()
     scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
-    drawn = Beside(intervals.rank_intervals, nodes, scores, groups, COMPOSITE, m.rank_intervals)
-    _sql(con, "int_index_scores.sql")
-    con.execute(grade_order_macro(m))
-    _sql(con, "mart_unit_scores.sql", **mart_parameters(m))
+    # The quarters' draws start at once; the years' inputs follow while they run.
+    years: concurrent.futures.Future = concurrent.futures.Future()
+    drawn = Beside(_draw, intervals, m, nodes, (scores, groups, *_points(con, "_interval_input")), years)
+    year_rows, year_groups = intervals.year_rows(con)
+    years.set_result((year_rows, year_groups, *_points(con, "_interval_year_input")))
+    _sql(con, "int_year_engine.sql", **year_parameters(m))
+    _sql(con, "int_index_scores.sql", **indicators.parameters(m))
+    unit_marts(con, m)
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [run_id, dt.datetime.now(), m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
     )
+    con.execute(
+        f"""INSERT INTO run_periods
+        SELECT {run_id}, period, 'quarter', p_end < $as_of, 1 FROM int_periods
+        UNION ALL
+        SELECT {run_id}, left(period, 4), 'year',
+            count(*) = 4 AND make_date(CAST(left(period, 4) AS INTEGER), 12, 31) < $as_of, count(*)
+        FROM int_periods GROUP BY left(period, 4)""",
+        {"as_of": as_of},
+    )
+    con.execute(f"INSERT INTO run_adjustments SELECT {run_id}, * FROM int_adjustment_entries")
     scored = {n.code for n in nodes if n.level == 1}
     columns = ", ".join(f"w.{c}, {'e.' + ident(c) if c in scored else 'NULL'}" for c in INDICATORS)
     con.execute(f"""INSERT INTO indicator_scores
@@ -97,11 +216,49 @@ def compute_into(con: duckdb.DuckDBPyConnection, m: Methodology) -> int:
     written[0].result()
     writer.close()
     con.execute("CHECKPOINT")  # most of the writing, while the draws may still run
-    intervals.store(con, keys, drawn.result())
-    con.execute(f"""INSERT INTO unit_scores SELECT {run_id}, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95 FROM
-        (SELECT *, 0 AS _x FROM mart_unit_scores_new) u
-        LEFT JOIN int_rank_intervals i USING (period, level, unit_id)""")
+    quarter_result, year_result = drawn.result()
+    intervals.store(con, keys, quarter_result)
+    intervals.store(con, keys, year_result, "int_year_rank_intervals", "_interval_year_input")
+    con.execute(f"""INSERT INTO unit_scores BY NAME SELECT {run_id} AS run_id, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95
+        FROM (SELECT *, 0 AS _x FROM mart_unit_scores_new) u
+        LEFT JOIN (SELECT * FROM int_rank_intervals UNION ALL BY NAME SELECT * FROM int_year_rank_intervals) i
+        USING (period, level, unit_id)""")
     return run_id
+
+
+def _points(con: duckdb.DuckDBPyConnection, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The adjustment points of the rows of `source` in its order, and whether points were
+    entered (only those are adjusted in the draws, as in the marts)."""
+    import numpy as np  # loaded by then: the rank intervals' module imports it beside the SQL
+
+    data = con.execute(f"""SELECT coalesce(a.adjustment, 0.0) AS points, coalesce(a.has_points, false) AS entered
+        FROM {source} x LEFT JOIN int_adjustment_totals a
+            ON a.period = x.period AND a.level = x.level AND a.unit_id = x.unit_id
+        ORDER BY x.i""").fetchnumpy()
+    return np.asarray(data["points"], dtype=float), np.asarray(data["entered"], dtype=bool)
+
+
+def _draw(intervals, m: Methodology, nodes, quarters: tuple, years: concurrent.futures.Future) -> tuple:
+    """The rank intervals of the quarters, then of the years from the same draws (each draw's
+    indices of a year's quarters averaged, not evaluated again)."""
+    scores, groups, points, entered = quarters
+    kept: dict = {}
+    quarter_result = intervals.rank_intervals(
+        nodes, scores, groups, COMPOSITE, m.rank_intervals, points, entered, keep=kept
+    )
+    rows, groups, points, entered = years.result()
+    year_result = intervals.year_rank_intervals_from(
+        nodes,
+        kept,
+        rows,
+        groups,
+        COMPOSITE,
+        m.rank_intervals,
+        int(m.years.min_quarters),
+        points,
+        entered,
+    )
+    return quarter_result, year_result
 
 
 def _sql(con: duckdb.DuckDBPyConnection, name: str, **fmt: str) -> None:
@@ -148,16 +305,33 @@ def keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, 1 << 30)
 
 
-def compute(db: Path, m: Methodology) -> int:
+def in_force(db: Path) -> list[tuple]:
+    """The register's approved, not revoked entries as rows in the columns of run_adjustments
+    (but run_id): the register's own query, read without pandas (half a second of import for
+    a few rows)."""
+    from pipelines.evaluation import register
+
+    if not register.evaluation_path(db).exists():
+        return []
+    with register.reading(db) as con:
+        return register.run(con, "adjustments_in_force").fetchall()
+
+
+def compute(
+    db: Path, m: Methodology, adjustments: pd.DataFrame | list[tuple] | None = None, as_of: dt.date | None = None
+) -> int:
     """Compute from the warehouse `db` into its results database (scores_path(db)), published
-    atomically; returns the run id."""
+    atomically; returns the run id. adjustments: the entries to apply (None: the register's
+    entries in force); as_of: the computation date (None: today in China)."""
     keep_freed_memory()
+    # The register is read beside the computation (its own file: a connection and a query).
+    entries = Beside(in_force, db) if adjustments is None else adjustments
     with publishing(scores_path(db)) as building:
         # Nothing here depends on the order rows are inserted in; without it DuckDB writes in parallel.
         con = attach(building, db, read_only=False, preserve_insertion_order=False)
         try:
             _check_warehouse(con)
-            run_id = compute_into(con, m)
+            run_id = compute_into(con, m, entries, as_of)
             con.execute("CHECKPOINT scores")
         finally:
             con.close()

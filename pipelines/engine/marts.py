@@ -9,7 +9,13 @@ member_scores_v shows them with labels (read it with the warehouse attached).
 
 Indicator values and scores are stored one row per unit (a value and a score column per
 indicator: 10,000 rows a run at city scale rather than 115,000); indicator_scores_long shows
-them one row per indicator, as drilldowns read them."""
+them one row per indicator, as drilldowns read them.
+
+Methodology v1.1 adds years (period '2025', member pkey 20250), the run's periods
+(run_periods: kind, whether over when computed, quarters with data) and the adjustments each
+run applied (run_adjustments, copied so a past run reproduces after a revocation).
+unit_scores gains composite_raw, adjustment and veto at the end (`composite` is the adjusted
+composite); a results file written before gets them here, its rows unadjusted."""
 
 # Every indicator the domain SQL computes, in display order (an indicator the methodology
 # drops keeps its raw value, with no score).
@@ -25,7 +31,19 @@ CREATE TABLE IF NOT EXISTS unit_scores (
     run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, unit_name VARCHAR, peer_class VARCHAR,
     fortress DOUBLE, vanguard DOUBLE, service DOUBLE, composite DOUBLE, satisfaction DOUBLE, grade VARCHAR,
     fortress_rank INTEGER, vanguard_rank INTEGER, service_rank INTEGER, composite_rank INTEGER, peer_rank INTEGER,
-    ranked_units INTEGER, rank_change INTEGER, list VARCHAR, yellow_card BOOLEAN, rank_q05 INTEGER, rank_q95 INTEGER);
+    ranked_units INTEGER, rank_change INTEGER, list VARCHAR, yellow_card BOOLEAN, rank_q05 INTEGER, rank_q95 INTEGER,
+    composite_raw DOUBLE, adjustment DOUBLE, veto BOOLEAN);
+-- A results file from before v1.1: its rows are unadjusted (the UPDATE finds nothing once done).
+ALTER TABLE unit_scores ADD COLUMN IF NOT EXISTS composite_raw DOUBLE;
+ALTER TABLE unit_scores ADD COLUMN IF NOT EXISTS adjustment DOUBLE DEFAULT 0;
+ALTER TABLE unit_scores ADD COLUMN IF NOT EXISTS veto BOOLEAN DEFAULT false;
+UPDATE unit_scores SET composite_raw = composite WHERE composite_raw IS NULL AND composite IS NOT NULL;
+CREATE TABLE IF NOT EXISTS run_periods (
+    run_id INTEGER, period VARCHAR, kind VARCHAR, complete BOOLEAN, quarters INTEGER);
+CREATE TABLE IF NOT EXISTS run_adjustments (
+    run_id INTEGER, adjustment_id INTEGER, level VARCHAR, unit_id VARCHAR, period VARCHAR, kind VARCHAR,
+    points DOUBLE, reason VARCHAR, evidence_name VARCHAR, evidence_sha256 VARCHAR, entered_by VARCHAR,
+    entered_at TIMESTAMP, approved_by VARCHAR, approved_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS indicator_scores (
     run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, {_WIDE});
 CREATE OR REPLACE VIEW indicator_scores_long AS
@@ -37,14 +55,17 @@ CREATE TABLE IF NOT EXISTS member_scores (
     claims INTEGER, rating DOUBLE, score DOUBLE, tier_no UTINYINT);
 CREATE TABLE IF NOT EXISTS run_tiers (run_id INTEGER, tier_no UTINYINT, tier VARCHAR, min_score DOUBLE);
 CREATE OR REPLACE VIEW member_scores_v AS
-SELECT s.run_id, CAST(s.pkey // 10 AS VARCHAR) || 'Q' || CAST(s.pkey % 10 AS VARCHAR) AS period, s.member_no,
+SELECT s.run_id,
+    CAST(s.pkey // 10 AS VARCHAR) || CASE WHEN s.pkey % 10 = 0 THEN '' ELSE 'Q' || CAST(s.pkey % 10 AS VARCHAR) END
+        AS period, s.member_no,
     g.grid_id, s.services, s.hours, s.claims, s.rating, s.score, t.tier
 FROM member_scores s JOIN run_tiers t USING (run_id, tier_no) JOIN grid_registry g USING (grid_no);
 -- Early warnings: the composite fell in each of the last two quarters (by more than rounding
--- noise), or a yellow card this quarter.
+-- noise), or a yellow card this quarter. Quarters only (a year's label has no Q).
 CREATE OR REPLACE VIEW unit_warnings AS
 SELECT run_id, period, level, unit_id, unit_name, composite, prev1, prev2, yellow_card,
     coalesce(composite < prev1 - 1e-9 AND prev1 < prev2 - 1e-9, false) AS declined_twice
 FROM (SELECT *, lag(composite) OVER w AS prev1, lag(composite, 2) OVER w AS prev2 FROM unit_scores
+      WHERE contains(period, 'Q')
       WINDOW w AS (PARTITION BY run_id, level, unit_id ORDER BY period));
 """

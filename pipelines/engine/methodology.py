@@ -56,6 +56,10 @@ SECTIONS = (
     "rank_intervals",
 )
 MEMBER_SCORE = "member_score"
+# Methodology v1.1's tables, optional in a text (a v1 file means these defaults).
+DEFAULT_MIN_QUARTERS = 3
+DEFAULT_MAX_BONUS = 5
+DEFAULT_MAX_DEDUCTION = 20
 
 
 class MethodologyError(ValueError):
@@ -166,6 +170,17 @@ class RankIntervals:
 
 
 @dataclass(frozen=True)
+class Years:
+    min_quarters: int  # a year's index is missing if present in fewer of its quarters
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    max_bonus: float  # Σ bonus points counts up to this …
+    max_deduction: float  # … and Σ deduction points down to minus this
+
+
+@dataclass(frozen=True)
 class Methodology:
     path: Path
     text: str
@@ -185,6 +200,9 @@ class Methodology:
     lists: Lists
     yellow_card: YellowCard
     rank_intervals: RankIntervals
+    years: Years = Years(DEFAULT_MIN_QUARTERS)
+    adjustments: Adjustments = Adjustments(DEFAULT_MAX_BONUS, DEFAULT_MAX_DEDUCTION)
+    quotas: tuple[tuple[str, float], ...] = ()  # (grade, share of ranked units), best grade first
 
     def name(self, lang: str = "zh") -> str:
         return _named(self.name_zh, self.name_en, "", lang)
@@ -429,7 +447,31 @@ def _parse(text: str, path: Path) -> Methodology:
             f"member_tiers: V6 counts members at tier {vanguard_tier!r} or above, but the tiers are "
             f"{', '.join(tiers)} (name a tier {vanguard_tier!r}, or set [parameters] vanguard_tier)",
         )
+    _check_cycle(config, lines, fail)
     return _build(config, path, text, vanguard_tier)
+
+
+def _check_cycle(config: dict, lines: _Lines, fail) -> None:
+    """Methodology v1.1's tables: [years], [adjustments] and the optional [quotas]."""
+    for table in ("years", "adjustments", "quotas"):
+        if table in config and not isinstance(config[table], dict):
+            fail(lines.of(None, table), f"{table} must be a table ([{table}])")
+    mq = config.get("years", {}).get("min_quarters", DEFAULT_MIN_QUARTERS)
+    if not _is_whole(mq) or not 1 <= mq <= 4:
+        fail(lines.of("years", "min_quarters"), f"years: min_quarters must be a whole number 1–4, got {mq!r}")
+    for key, default in (("max_bonus", DEFAULT_MAX_BONUS), ("max_deduction", DEFAULT_MAX_DEDUCTION)):
+        v = config.get("adjustments", {}).get(key, default)
+        if not _is_number(v) or v < 0 or v != v or v == float("inf"):
+            fail(lines.of("adjustments", key), f"adjustments: {key} must be a number ≥ 0, got {v!r}")
+    names = [g["name"] for g in config["grades"]]
+    for grade, share in config.get("quotas", {}).items():
+        line = lines.of("quotas", grade)
+        if grade not in names:
+            fail(line, f"quotas: unknown grade {grade!r} (the grades are {', '.join(names)})")
+        if grade == names[-1]:
+            fail(line, f"quotas: {grade!r} is the lowest grade: a unit over its quota has no grade to drop to")
+        if not _is_number(share) or not 0 < share <= 1:
+            fail(line, f"quotas {grade}: the share must be a number in (0, 1], got {share!r}")
 
 
 def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodology:
@@ -437,6 +479,7 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
     p = config["parameters"]
     meetings = tuple((k, v) for k, v in p.get("required_meetings", {}).items())
     ri = config["rank_intervals"]
+    quotas = config.get("quotas", {})
     return Methodology(
         path=path,
         text=text,
@@ -488,4 +531,10 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
         rank_intervals=RankIntervals(
             ri["replications"], ri["weight_factor_min"], ri["weight_factor_max"], ri["seed"], tuple(ri["quantiles"])
         ),
+        years=Years(config.get("years", {}).get("min_quarters", DEFAULT_MIN_QUARTERS)),
+        adjustments=Adjustments(
+            config.get("adjustments", {}).get("max_bonus", DEFAULT_MAX_BONUS),
+            config.get("adjustments", {}).get("max_deduction", DEFAULT_MAX_DEDUCTION),
+        ),
+        quotas=tuple((g["name"], config["quotas"][g["name"]]) for g in config["grades"] if g["name"] in quotas),
     )

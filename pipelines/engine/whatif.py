@@ -7,6 +7,12 @@ run's own weights this is the published computation, so it reproduces the publis
 composite (to float identity) and ranks; ranks use the engine's tie rule (`intervals.min_ranks_desc`:
 scores rounded to 9 decimals, ties share the lowest rank), as the marts do.
 
+Years (methodology v1.1) are recomputed the same way: each of the year's quarters with the
+edited weights, then the year's indices as the means of the quarterly ones (min_quarters)
+and the composite from them, by the engine's own SQL (int_year_engine.sql). The adjusted
+composite C' applies the run's adjustment points (unit_scores.adjustment) to the recomputed
+composite; with the run's weights, quarters and years reproduce the published C' and ranks.
+
 Weights are relative, as everywhere in the engine: an aggregate divides each child's weight
 by the sum of the weights of the children present for the unit (an index also needs its
 minimum weight share present), so only the ratios between siblings matter.
@@ -22,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.engine.composite import Node, score_wide
+from pipelines.engine.compute import SQL, year_parameters
 from pipelines.engine.intervals import min_ranks_desc
 from pipelines.engine.methodology import Methodology
 
@@ -70,26 +77,47 @@ def tree(m: Methodology, weights: Mapping[str, float]) -> list[Node]:
     return [replace(n, weight=float(weights[n.code])) if n.code in weights else n for n in m.tree()]
 
 
-def recompute(m: Methodology, weights: Mapping[str, float], values: pd.DataFrame) -> pd.DataFrame:
+def recompute(
+    m: Methodology,
+    weights: Mapping[str, float],
+    values: pd.DataFrame,
+    adjustment: Mapping[str, float] | pd.Series | None = None,
+    year: bool = False,
+) -> pd.DataFrame:
     """Scores and composite rank of the units of one period and level.
 
     `values`: one row per unit, `unit_id` and a raw-value column per indicator (as in
-    `indicator_scores`). Returns unit_id, the indices, composite and composite_rank (Int64,
-    missing where the composite is), ordered by unit_id. Goalposts need no group; a minmax or
+    `indicator_scores`); for a year (`year=True`), one row per unit and quarter of the year,
+    with its `period` ('2025Q3'). `adjustment`: the run's adjustment points per unit_id (B + D,
+    as unit_scores.adjustment); where not 0 the composite is clip(C + points, 0, 100).
+    Returns unit_id, the indices, composite (adjusted), composite_rank (Int64, missing where the
+    composite is) and composite_raw, ordered by unit_id. Goalposts need no group; a minmax or
     z-score indicator is normalised over the rows given, which must be the whole level."""
     nodes = tree(m, weights)
     indices = [n.code for n in nodes if n.level == 2]
-    columns = ["unit_id", *(n.code for n in nodes if n.level == 1)]
+    keys = ("period", "unit_id") if year else ("unit_id",)
+    columns = [*keys, *(n.code for n in nodes if n.level == 1)]
     con = duckdb.connect(":memory:")  # private and in memory: the published files are never touched
     try:
         con.register("whatif_values", values[columns])
-        table = score_wide(con, "whatif_values", nodes, keys=("unit_id",), into="whatif_scores")
+        table = score_wide(con, "whatif_values", nodes, keys=keys, into="whatif_scores")
+        if year:
+            sql = (SQL / "int_year_engine.sql").read_text(encoding="utf-8")
+            con.execute(sql.format(**year_parameters(m, nodes, engine=table, keys="unit_id")))
+            table = "int_year_engine"
         out = con.execute(f"SELECT unit_id, {', '.join(indices)}, {ROOT} FROM {table} ORDER BY unit_id").df()
     finally:
         con.close()
-    composite = out[ROOT].to_numpy(dtype=np.float64, na_value=np.nan)
+    raw = out[ROOT].to_numpy(dtype=np.float64, na_value=np.nan)
+    composite = raw.copy()
+    if adjustment is not None:
+        points = pd.Series(adjustment, dtype=float).reindex(out["unit_id"]).fillna(0.0).to_numpy()
+        entered = points != 0
+        composite[entered] = np.clip(raw[entered] + points[entered], 0.0, 100.0)  # NaN stays NaN
+        out[ROOT] = composite
     ranks = min_ranks_desc(composite[None, :])[0]
     out["composite_rank"] = pd.array([None if np.isnan(r) else int(r) for r in ranks], dtype="Int64")
+    out["composite_raw"] = raw
     return out
 
 

@@ -1,5 +1,6 @@
-"""`python -m pipelines report`: the meeting pack (workbook and deck) of a period, level and
-scope, written into a folder; each file is recorded in the audit log with its SHA-256."""
+"""`python -m pipelines report`: the meeting pack (workbook and deck) of a period (a quarter, or
+a year: 年度考评 / 年度累计), level and scope, written into a folder; each file is recorded in the
+audit log with its SHA-256."""
 
 from __future__ import annotations
 
@@ -87,10 +88,11 @@ def _report(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     report = sub.add_parser(
-        "report", help="quarterly meeting pack: Excel workbook and PowerPoint deck of a period, level and scope"
+        "report",
+        help="meeting pack (quarterly or annual): Excel workbook and PowerPoint deck of a period, level and scope",
     )
     report.add_argument("--db", default=str(default_db))
-    report.add_argument("--period", required=True, help="e.g. 2025Q4")
+    report.add_argument("--period", required=True, help="a quarter (2025Q4) or a year (2025)")
     report.add_argument("--level", choices=LEVELS, default="grid", help="units ranked (default: grid)")
     report.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
     report.add_argument("--run", type=int, help="a past computation (run id; default: the latest)")

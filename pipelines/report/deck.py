@@ -1,5 +1,7 @@
 """The meeting deck (考评汇报, .pptx): title; overview of scores and change; ranking; map;
-trends; red and black lists; yellow cards; rectification list; top members; methodology.
+trends; red and black lists; yellow cards; rectification list; top members; methodology. A year
+(年度考评) adds, after the ranking, the adjustments (加减分) and each unit's four quarters; a
+quarter shows its adjustments only when it has some.
 
 Charts are native PowerPoint charts with their data inside (a secretary can restyle or correct
 one in PowerPoint or WPS; names in that data are text, never formulas: chart_data.py), not
@@ -200,7 +202,7 @@ def _title(d: _Deck) -> None:
         Inches(2.2),
         WIDTH - 2 * MARGIN,
         Inches(1.2),
-        [f"{L.LEVEL_NAMES[p.level]}党建指数季度考评"],
+        [f"{L.LEVEL_NAMES[p.level]}党建指数{L.evaluation(p)}"],
         40,
         True,
         "#b71c1c",
@@ -212,11 +214,14 @@ def _title(d: _Deck) -> None:
         Inches(3.5),
         WIDTH - 2 * MARGIN,
         Inches(0.8),
-        [f"{p.scope_name} · {L.quarter(p.period)}"],
+        [f"{p.scope_name} · {L.period_name(p)}"],
         24,
         colour="#333333",
         align=PP_ALIGN.CENTER,
     )
+    ytd = L.year_to_date(p)
+    if ytd:
+        _text(s, MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), [ytd], 14, True, L.YELLOW_CARD, PP_ALIGN.CENTER)
     _text(
         s,
         MARGIN,
@@ -236,15 +241,15 @@ def _title(d: _Deck) -> None:
 def _overview(d: _Deck) -> None:
     p = d.p
     s = d.slide("总体情况")
-    history = p.scope_history.set_index("period")
+    history = (p.scope_years if p.is_year else p.scope_history).set_index("period")
     now = history.loc[p.period] if p.period in history.index else None
     before = history.loc[p.previous] if p.previous in history.index else None
     keys = list(L.SCORES)
     series = {}
     if before is not None:
-        series[f"上季（{p.previous}）"] = [before[k] for k in keys]
+        series[f"{L.last(p)}（{p.previous}）"] = [before[k] for k in keys]
     if now is not None:
-        series[f"本季（{p.period}）"] = [now[k] for k in keys]
+        series[f"{L.this(p)}（{p.period}）"] = [now[k] for k in keys]
     if series:
         d.chart(
             s,
@@ -273,12 +278,16 @@ def _overview(d: _Deck) -> None:
     lines = [
         f"{L.LEVEL_NAMES[p.level]} {len(p.units)} 个，参与排名 {len(p.ranked)} 个",
         f"{p.scope_name}综合指数 {L.score(now['composite'] if now is not None else None)}"
-        + ("" if change is None or change != change else f"，较上季 {change:+.1f}"),
+        + ("" if change is None or change != change else f"，较{L.last(p)} {change:+.1f}"),
         f"{RED_LIST} {len(p.listed(RED_LIST))} 个 · {BLACK_LIST} {len(p.listed(BLACK_LIST))} 个 · "
         f"{YELLOW_CARD} {len(p.yellow_cards)} 个",
         f"列入整改清单 {len(p.rectification)} 个",
     ]
+    if p.is_year or p.adjusted:
+        lines.append(f"加减分：{L.adjustment_count(p)}")
     _text(s, Inches(7.8), Inches(4.8), Inches(5), Inches(2), lines, 15)
+    if p.is_year or p.quotas:
+        _note(s, MARGIN, WIDTH - 2 * MARGIN, L.quota_lines(p)[0])
 
 
 def _ranked_bars(d: _Deck, s: Slide, index: str = "composite") -> None:
@@ -309,6 +318,84 @@ def _ranked_bars(d: _Deck, s: Slide, index: str = "composite") -> None:
 def _ranking(d: _Deck) -> None:
     s = d.slide(f"{L.LEVEL_NAMES[d.p.level]}综合指数排名（颜色为等级）")
     _ranked_bars(d, s)
+    if d.p.is_year or d.p.adjusted:
+        _note(s, MARGIN, WIDTH - 2 * MARGIN, "综合指数为计入加减分与一票否决后的结果；调整明细见“加减分”页。")
+
+
+def _adjustments(d: _Deck) -> None:
+    """Every applied entry in scope, ten a slide: unit, kind, points, reason, evidence (name and
+    SHA-256 prefix), who entered and who approved it, and the composite before and after."""
+    p = d.p
+    if not (p.is_year or p.adjusted):
+        return
+    a = p.adjustments
+    pages = max(1, -(-len(a) // ROWS_PER_SLIDE))
+    for page in range(pages):
+        s = d.slide(f"加减分（{len(a)} 项）" + (f" · {page + 1}/{pages}" if pages > 1 else ""))
+        chunk = a.iloc[page * ROWS_PER_SLIDE : (page + 1) * ROWS_PER_SLIDE]
+        if chunk.empty:
+            _empty(s, f"无：{L.period_name(p)}范围内没有生效的加减分项。")
+            continue
+        rows = [
+            [
+                str(x["unit_name"] if isinstance(x["unit_name"], str) else x["unit_id"]),
+                str(x["kind"]),
+                f"{x['points']:+g}" if x["points"] else "—",
+                str(x["reason"]),
+                _evidence(x),
+                f"{x['entered_by']} / {x['approved_by']}",
+                f"{L.score(x['composite_raw'])} → {L.score(x['composite'])}",
+            ]
+            for x in chunk.to_dict("records")
+        ]
+        d.table(
+            s,
+            ["单位", "类型", "分值", "事由", "佐证（SHA-256）", "录入 / 审批", "综合（调整前→后）"],
+            rows,
+            (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.45) * (len(rows) + 1)),
+            (1.6, 0.9, 0.7, 3.2, 2.4, 1.6, 1.6),
+        )
+        _note(s, MARGIN, WIDTH - 2 * MARGIN, L.adjustment_lines(p)[0])
+
+
+def _evidence(entry: dict) -> str:
+    """An entry's evidence file and the first 12 hex digits of its SHA-256 ("—": none)."""
+    name, digest = entry["evidence_name"], entry["evidence_sha256"]
+    return f"{name}（{str(digest)[:12]}）" if isinstance(name, str) and name else "—"
+
+
+def _quarters(d: _Deck) -> None:
+    """A year: each unit's composite in its four quarters beside the year's (first units by rank)."""
+    p = d.p
+    if not p.is_year:
+        return
+    s = d.slide(f"各季度与{L.period_name(p)}综合指数")
+    units = p.units.merge(p.quarterly, on="unit_id", how="left")
+    if units.empty:
+        _empty(s, "本范围没有单位。")
+        return
+    labels = [f"{p.period}Q{n}" for n in range(1, 5)]
+    rows = [
+        [
+            L.score(r["composite_rank"]).replace(".0", ""),
+            str(r["unit_name"]),
+            *(L.score(r.get(q)) for q in labels),
+            L.score(r["composite_raw"]),
+            "—" if not r["adjustment"] else f"{r['adjustment']:+.1f}",
+            L.score(r["composite"]),
+            r["grade"] if isinstance(r["grade"], str) else "—",
+        ]
+        for r in units.head(ROWS_PER_SLIDE).to_dict("records")
+    ]
+    d.table(
+        s,
+        ["排名", "单位", *(L.quarter(q)[5:] for q in labels), "年度调整前", "加减分", "年度综合", "等级"],
+        rows,
+        (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
+        (0.7, 2.2, 1.1, 1.1, 1.1, 1.1, 1.2, 0.9, 1.1, 0.8),
+        colour_columns=(9,),
+    )
+    _more(s, MARGIN, Inches(8), len(units), "分季度")
 
 
 def _map(d: _Deck) -> None:
@@ -379,13 +466,13 @@ def _lists(d: _Deck) -> None:
                 BODY_TOP + Inches(0.6),
                 int(half),
                 Inches(0.5),
-                ["本季未评定（参与排名单位不足）或无单位入榜。"],
+                [f"{L.this(p)}未评定（参与排名单位不足）或无单位入榜。"],
                 14,
             )
     cards = p.yellow_cards
     s = d.slide(f"{YELLOW_CARD}（{len(cards)} 个）")
     if cards.empty:
-        _empty(s, f"本季没有单位被亮{YELLOW_CARD}。")
+        _empty(s, f"{L.this(p)}没有单位被亮{YELLOW_CARD}。")
         return
     rows = [
         [
@@ -400,7 +487,7 @@ def _lists(d: _Deck) -> None:
     ]
     d.table(
         s,
-        ["单位", "上季综合", "本季综合", "变化", "上季等级", "本季等级"],
+        ["单位", f"{L.last(p)}综合", f"{L.this(p)}综合", "变化", f"{L.last(p)}等级", f"{L.this(p)}等级"],
         rows,
         (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
         (3, 1.2, 1.2, 1, 1, 1),
@@ -427,7 +514,7 @@ def _rectification(d: _Deck) -> None:
         s = d.slide(heading)
         chunk = r.iloc[page * ROWS_PER_SLIDE : (page + 1) * ROWS_PER_SLIDE]
         if chunk.empty:
-            _empty(s, "本季没有单位列入整改清单。")
+            _empty(s, f"{L.this(p)}没有单位列入整改清单。")
             continue
         rows = [
             [
@@ -466,7 +553,7 @@ def _members(d: _Deck) -> None:
         for i, m in enumerate(p.members.head(10).to_dict("records"), start=1)
     ]
     if not rows:
-        _empty(s, "本季没有计分的党员。")
+        _empty(s, f"{L.this(p)}没有计分的党员。")
         return
     d.table(
         s,
@@ -493,10 +580,11 @@ def render(p: Pack) -> bytes:
     """The deck's bytes."""
     d = _Deck(p)
     props = d.prs.core_properties
-    props.title, props.subject = L.title(p), "党建指数季度考评"
+    props.title, props.subject = L.title(p), f"党建指数{L.evaluation(p)}"
     props.author, props.keywords, props.comments = p.generated_by or "党建指数看板", f"run {p.run['run_id']}", p.trace
     props.identifier = f"run-{p.run['run_id']}-{p.run['config_hash']}"
-    for part in (_title, _overview, _ranking, _map, _trends, _lists, _rectification, _members, _methodology):
+    parts = (_title, _overview, _ranking, _adjustments, _quarters, _map, _trends, _lists, _rectification, _members)
+    for part in (*parts, _methodology):
         part(d)
     d.footers()
     out = io.BytesIO()

@@ -1,8 +1,11 @@
-"""The meeting pack's content: everything a quarterly evaluation meeting (季度考评) shows for one
-period, level and scope, read from the published marts of one run — the ranking, the red and
+"""The meeting pack's content: everything a quarterly (季度考评) or annual (年度考评) evaluation
+meeting shows for one period, level and scope, read from the published marts of one run — the ranking, the red and
 black lists and yellow cards, the rectification list (整改清单), scorecards, the scope's trend,
 the map's boundaries and the top members — with the run's record, so every number can be
-traced to the configuration and data that made it.
+traced to the configuration and data that made it. A year adds what methodology v1.1 decides on:
+the adjustments (加减分, 一票否决) the run applied, each unit's four quarters beside its year, and
+whether the year is complete (else it is 年度累计, year-to-date); a quarter shows its adjustments
+only when it has some, so a quarter without any is laid out exactly as before v1.1.
 
 The workbook (workbook.py) and the deck (deck.py) only lay this out; they decide nothing.
 Scope and masking are the caller's: the dashboard passes the signed-in viewer's scope and
@@ -28,6 +31,9 @@ from pipelines.serve import units as served_units
 from pipelines.serve.query import published
 from pipelines.vocabulary import BLACK_LIST, INDICES, LEVELS, RED_LIST, YELLOW_CARD
 
+# Results computed before methodology v1.1 have no adjustment columns: these mean "none".
+ADJUSTMENT_COLUMNS = {"composite_raw": None, "adjustment": 0.0, "veto": False}
+
 DEFAULT_SCORECARDS = 30
 TOP_MEMBERS = 20
 
@@ -39,7 +45,7 @@ class PackError(ValueError):
 @dataclass(frozen=True)
 class Pack:
     period: str
-    previous: str | None  # the quarter before, in the same run (None for the first)
+    previous: str | None  # the period before of the same kind (quarter or year) in the run (None for the first)
     level: str
     scope: str  # "" for the whole city, else 区县, 区县/街道 or 区县/街道/社区
     run: dict  # run_id, computed_at, methodology_version, config_hash, data_batch, data_digest, loaded_at, data_date
@@ -53,6 +59,32 @@ class Pack:
     names_shown: bool = False  # members' names in clear (a viewer with pii), else masked
     generated_at: dt.datetime = field(default_factory=dt.datetime.now)
     generated_by: str = ""
+    kind: str = periods.QUARTER  # or periods.YEAR
+    complete: bool = True  # False: a year still running or missing quarters (年度累计)
+    year_quarters: tuple[str, ...] = ()  # a year's quarters with data in the run, oldest first
+    adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)  # applied entries of the period, level, scope
+    quarterly: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: unit_id, its four quarters' composites
+    scope_years: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: the scope's own unit in every year
+
+    @property
+    def is_year(self) -> bool:
+        return self.kind == periods.YEAR
+
+    @property
+    def adjusted(self) -> bool:
+        """Whether the period has adjustments in scope: the ranking then shows the composite
+        before and after them (a year always does), and the pack lists them."""
+        if not self.adjustments.empty:
+            return True
+        u = self.units
+        points = u["adjustment"].fillna(0) != 0 if "adjustment" in u else pd.Series(False, index=u.index)
+        vetoed = u["veto"].fillna(False).astype(bool) if "veto" in u else pd.Series(False, index=u.index)
+        return bool((points | vetoed).any())
+
+    @property
+    def quotas(self) -> tuple[tuple[str, float], ...]:
+        """The methodology's grade quotas (名额控制): (grade, share), best grade first; () for none."""
+        return tuple(getattr(self.methodology, "quotas", ()))
 
     @property
     def scope_name(self) -> str:
@@ -109,6 +141,39 @@ def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str) -> dict:
     return record
 
 
+def _with_adjustments(units: pd.DataFrame) -> pd.DataFrame:
+    """The units with composite_raw, adjustment and veto, as results before v1.1 mean them."""
+    missing = {k: v for k, v in ADJUSTMENT_COLUMNS.items() if k not in units.columns}
+    if not missing:
+        return units
+    out = units.assign(**{k: v for k, v in missing.items() if v is not None})
+    return out.assign(composite_raw=out["composite"]) if "composite_raw" in missing else out
+
+
+def _adjustments(
+    con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, scope: str, units: pd.DataFrame
+) -> pd.DataFrame:
+    """The entries the run applied to the level's units in scope for the period, with the unit's
+    name and its composite before and after, in rank order."""
+    rows = served_units.adjustments(con, run, scope=scope, period=period, level=level)
+    named = units[["unit_id", "unit_name", "composite_rank", "composite_raw", "composite"]]
+    out = rows.merge(named, on="unit_id", how="left")
+    order = ["composite_rank", "unit_id", "adjustment_id"]
+    return out.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _quarterly(
+    con: duckdb.DuckDBPyConnection, run: int, year: str, level: str, scope: str, units: pd.DataFrame
+) -> pd.DataFrame:
+    """unit_id and its composite in each of the year's four quarters (None where it has none),
+    in the ranking's order."""
+    labels = [f"{year}Q{q}" for q in range(1, 5)]
+    rows = served_units.level_history(con, run, level, scope, kind=periods.QUARTER)
+    wide = rows[rows["period"].isin(labels)].pivot(index="unit_id", columns="period", values="composite")
+    wide = wide.reindex(columns=labels)
+    return units[["unit_id"]].merge(wide, left_on="unit_id", right_index=True, how="left").reset_index(drop=True)
+
+
 def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
     """A unit's `how_many` indicators that lose most points of its composite, from its
     scorecard: code, name, value, goalposts, score and points lost."""
@@ -117,10 +182,11 @@ def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
 
 
 def _rectification(
-    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict]
+    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict] | None
 ) -> pd.DataFrame:
     """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
-    its two weakest indicators by lost points against their goalposts, and who answers for it."""
+    its two weakest indicators by lost points against their goalposts (none for a year, whose
+    indicators are not scored: `values` None), and who answers for it."""
     lowest = m.lowest_grade
     chosen = units[(units["grade"] == lowest) | (units["list"] == BLACK_LIST) | carded(units)]
     columns = [
@@ -153,7 +219,10 @@ def _rectification(
         )
         for grade, band, card in zip(out["grade"], out["list"], carded(out), strict=True)
     ]
-    out["weakest"] = [_weakest(scorecard(m, unit, values.get(unit["unit_id"], {}))) for unit in out.to_dict("records")]
+    out["weakest"] = [
+        [] if values is None else _weakest(scorecard(m, unit, values.get(unit["unit_id"], {})))
+        for unit in out.to_dict("records")
+    ]
     return (
         out[columns]
         .sort_values(["composite_rank", "unit_id"], na_position="last", kind="stable")
@@ -243,12 +312,17 @@ def build(
     record = _run(con, run, period)
     run_id = int(record["run_id"])
     m = parse(record.pop("config_text"), Path(f"run-{run_id}.toml"))
-    quarters = periods.periods(con, run_id)
-    if period not in quarters:
-        raise PackError(f"period {period}: 本次计算没有该季度 (quarters: {', '.join(quarters)})")
-    previous = periods.previous(quarters, period)
-    ranked = served_units.scores(con, run_id, period, level, scope, previous)
-    values = _indicator_values(con, run_id, period, level, ranked)
+    labels = periods.periods(con, run_id)
+    if period not in labels:
+        raise PackError(f"period {period}: 本次计算没有该期间 (periods: {', '.join(labels)})")
+    previous = periods.previous(labels, period)
+    kind = periods.kind(period)
+    ranked = _with_adjustments(served_units.scores(con, run_id, period, level, scope, previous))
+    state = periods.run_periods(con, run_id).set_index("period")
+    complete = bool(state["complete"].get(period, True))
+    year = kind == periods.YEAR
+    # Indicators are scored per quarter only: a year has no scorecards and no weakest indicators.
+    values = None if year else _indicator_values(con, run_id, period, level, ranked)
     return Pack(
         period=period,
         previous=previous,
@@ -259,9 +333,15 @@ def build(
         units=ranked,
         scope_history=served_units.history(con, run_id, *as_unit(scope)),
         rectification=_rectification(con, m, ranked, values),
-        scorecards=_scorecards(m, ranked, values, scorecards),
+        scorecards=[] if values is None else _scorecards(m, ranked, values, scorecards),
         members=_members(con, run_id, period, scope, show_names),
         geometry=_geometry(con, level, scope),
         names_shown=show_names,
         generated_by=generated_by,
+        kind=kind,
+        complete=complete,
+        year_quarters=tuple(periods.quarters_of(labels, period)) if year else (),
+        adjustments=_adjustments(con, run_id, period, level, scope, ranked),
+        quarterly=_quarterly(con, run_id, period, level, scope, ranked) if year else pd.DataFrame(),
+        scope_years=served_units.history(con, run_id, *as_unit(scope), kind=periods.YEAR) if year else pd.DataFrame(),
     )

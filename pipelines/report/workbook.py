@@ -1,5 +1,8 @@
 """The meeting workbook (考评工作簿, .xlsx): cover, ranking, red list, black list, yellow cards,
-rectification list (整改清单), top members, methodology and one scorecard sheet per unit.
+rectification list (整改清单), top members, methodology and one scorecard sheet per unit. A year
+(年度考评) adds the adjustments (加减分), each unit's four quarters (分季度) and the grades with
+their quotas (等级), and its ranking shows the composite before and after adjustment; a quarter
+shows those only when it has adjustments (or quotas), else it is laid out as before v1.1.
 
 Chinese headers, a frozen header row and filters on every table, scores as numbers with one
 decimal (so they sort and sum), grades and bands coloured by conditional formats (so they stay
@@ -9,6 +12,7 @@ written as text: nothing in a cell can become a formula (pipelines/access/cells)
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -46,6 +50,12 @@ RANKING: list[Column] = [
     ("榜单", 8, lambda r: r["list"] if isinstance(r["list"], str) else "", "text"),
     (V.YELLOW_CARD, 8, lambda r: V.YELLOW_CARD if r["yellow_card"] is True else "", "text"),
 ]
+# Beside 综合指数 (the adjusted composite) where a period has adjustments, and always for a year.
+ADJUSTED: list[Column] = [
+    ("调整前综合", 10, lambda r: number(r["composite_raw"]), "score"),
+    ("加减分", 8, lambda r: number(r["adjustment"]), "delta"),
+    (V.VETO, 9, lambda r: V.VETO if r["veto"] is True else "", "text"),
+]
 LIST_COLUMNS = [c for c in RANKING if c[0] in ("排名", "单位编码", "单位", "综合指数", "等级", "排名变化")]
 YELLOW_COLUMNS: list[Column] = [
     *LIST_COLUMNS[:3],
@@ -62,6 +72,63 @@ YELLOW_COLUMNS: list[Column] = [
     ("上季等级", 8, lambda r: r["prev_grade"] if isinstance(r["prev_grade"], str) else "—", "text"),
     ("本季等级", 8, lambda r: r["grade"] if isinstance(r["grade"], str) else "—", "text"),
 ]
+
+
+def ranking_columns(p: Pack) -> list[Column]:
+    """The ranking's columns: with the composite before adjustment, the points and the veto
+    beside 综合指数 for a year or a quarter with adjustments."""
+    if not (p.is_year or p.adjusted):
+        return RANKING
+    at = [c[0] for c in RANKING].index("综合指数") + 1
+    return [*RANKING[:at], *ADJUSTED, *RANKING[at:]]
+
+
+def yellow_columns(p: Pack) -> list[Column]:
+    """上季/本季 for a quarter, 上年/本年 for a year."""
+    if not p.is_year:
+        return YELLOW_COLUMNS
+    words = {"上季": L.last(p), "本季": L.this(p)}
+    return [(re.sub("上季|本季", lambda m: words[m.group()], h), *rest) for h, *rest in YELLOW_COLUMNS]
+
+
+def _prefix(digest: object) -> str:
+    """The first 12 hex digits of a SHA-256, as the trace line shows the config's ("—": no file)."""
+    return digest[:12] if isinstance(digest, str) and digest else "—"
+
+
+ADJUSTMENTS: list[Column] = [
+    ("序号", 6, lambda r: r["_n"], "int"),
+    ("单位编码", 18, lambda r: r["unit_id"], "text"),
+    ("单位", 16, lambda r: r["unit_name"] if isinstance(r["unit_name"], str) else "—", "text"),
+    ("类型", 9, lambda r: r["kind"], "text"),
+    ("分值", 8, lambda r: number(r["points"]), "delta"),
+    ("事由", 36, lambda r: r["reason"], "text"),
+    ("佐证材料", 20, lambda r: r["evidence_name"] if isinstance(r["evidence_name"], str) else "—", "text"),
+    ("佐证 SHA-256（前12位）", 16, lambda r: _prefix(r["evidence_sha256"]), "text"),
+    ("录入人", 10, lambda r: r["entered_by"], "text"),
+    ("录入时间", 18, lambda r: L.date_time(r["entered_at"]), "text"),
+    ("审批人", 10, lambda r: r["approved_by"], "text"),
+    ("审批时间", 18, lambda r: L.date_time(r["approved_at"]), "text"),
+    ("调整前综合", 10, lambda r: number(r["composite_raw"]), "score"),
+    ("调整后综合", 10, lambda r: number(r["composite"]), "score"),
+]
+
+
+def _quarter_columns(p: Pack) -> list[Column]:
+    """A year's units: rank, code, name, the composite of each of its four quarters, then the
+    year's composite before adjustment, the points and the year's composite."""
+    quarters: list[Column] = [
+        (f"{L.quarter(q)[5:]}综合", 11, lambda r, q=q: number(r.get(q)), "score")
+        for q in (f"{p.period}Q{n}" for n in range(1, 5))
+    ]
+    return [
+        *RANKING[:3],
+        *quarters,
+        ("年度调整前综合", 13, lambda r: number(r["composite_raw"]), "score"),
+        ("年度加减分", 10, lambda r: number(r["adjustment"]), "delta"),
+        ("年度综合指数", 12, lambda r: number(r["composite"]), "score"),
+        ("等级", 8, lambda r: r["grade"] if isinstance(r["grade"], str) else "—", "text"),
+    ]
 
 
 def _weak(n: int, what: str) -> Callable[[dict], object]:
@@ -216,10 +283,11 @@ def _cover(b: _Book) -> None:
     ws.write(0, 0, inert_value(L.title(p)), b.f["title"])
     ranked = p.ranked
     rows = [
-        ("季度", L.quarter(p.period)),
+        ("年度" if p.is_year else "季度", L.period_name(p)),
         ("层级", L.LEVEL_NAMES[p.level]),
         ("范围", p.scope_name),
         ("单位数", f"{len(p.units)} 个，参与排名 {len(ranked)} 个"),
+        *_cycle_rows(p),
         ("运行编号", f"#{p.run['run_id']}（计算于 {L.date_time(p.run['computed_at'])}）"),
         (
             "方法版本",
@@ -248,8 +316,72 @@ def _cover(b: _Book) -> None:
         "薄弱指标为综合指数失分最多的两项。",
         "凭运行编号与配置哈希可在看板“方法说明”页或命令行复核本材料的全部数字。",
     ]
+    if p.is_year or p.adjusted:
+        notes.insert(
+            2,
+            "综合指数为计入加减分与一票否决后的结果（等级、排名、榜单、黄牌均据此）；“调整前综合”为调整前的数值，"
+            "明细见“加减分”表。",
+        )
     for r, note in enumerate(notes, start=len(rows) + 3):
         ws.write_string(r, 0, note, b.f["note"])
+
+
+def _cycle_rows(p: Pack) -> list[tuple[str, str]]:
+    """The cover's rows on the evaluation cycle: the year's state, adjustments and quotas
+    (a quarter: adjustments and quotas only where it has them)."""
+    rows = []
+    if p.is_year:
+        rows.append(("年度状态", L.year_to_date(p) or f"完整年度（{len(p.year_quarters)} 个季度均有数据，年度已结束）"))
+    if p.is_year or p.adjusted:
+        rows.append(("加减分", L.adjustment_count(p)))
+    if p.is_year or p.quotas:
+        rows.append(("名额控制", "；".join(L.quota_lines(p))))
+    return rows
+
+
+def _adjustments(b: _Book) -> None:
+    p, ws = b.p, b.sheet("加减分")
+    caption = f"{L.period_name(p)}已审批生效、被本次计算采用的加减分项（范围内{L.LEVEL_NAMES[p.level]}）"
+    end = b.table(ws, 0, ADJUSTMENTS, _records(p.adjustments), caption=caption)
+    lines = ["无：本期范围内没有生效的加减分项。"] if p.adjustments.empty else []
+    for r, line in enumerate([*lines, *L.adjustment_lines(p)], start=end + 1):
+        ws.write_string(r, 0, line, b.f["note"])
+
+
+def _quarters(b: _Book) -> None:
+    p = b.p
+    rows = _records(p.units.merge(p.quarterly, on="unit_id", how="left"))
+    caption = (
+        f"各季度综合指数（调整后）与{L.period_name(p)}；"
+        "年度综合指数 = 三项年度指数（各季度指数的平均）的平均，再计年度加减分"
+    )
+    b.table(b.sheet("分季度"), 0, _quarter_columns(p), rows, caption=caption)
+
+
+def _grades(b: _Book) -> None:
+    p, ws = b.p, b.sheet("等级")
+    counts = p.units["grade"].value_counts()
+    quotas = dict(p.quotas)
+    ranked = p.units["ranked_units"].dropna()
+    n = int(ranked.max()) if len(ranked) else 0
+    rows = [
+        {
+            "grade": g.name,
+            "count": int(counts.get(g.name, 0)),
+            "quota": L.share(quotas[g.name]) if g.name in quotas else "不限",
+            "cap": math.ceil(quotas[g.name] * n - 1e-9) if g.name in quotas and n else None,
+        }
+        for g in p.methodology.grades
+    ]
+    columns: list[Column] = [
+        ("等级", 10, lambda r: r["grade"], "text"),
+        ("单位数（范围内）", 14, lambda r: r["count"], "int"),
+        ("名额比例", 10, lambda r: r["quota"], "text"),
+        ("名额上限（全层级）", 16, lambda r: r["cap"], "int"),
+    ]
+    end = b.table(ws, 0, columns, rows, caption=f"{L.period_name(p)}等级分布与名额控制")
+    for r, line in enumerate(L.quota_lines(p), start=end + 1):
+        ws.write_string(r, 0, line, b.f["note"])
 
 
 def _methodology(b: _Book) -> None:
@@ -324,7 +456,7 @@ def render(p: Pack) -> bytes:
     b.wb.set_properties(
         {
             "title": L.title(p),
-            "subject": "党建指数季度考评",
+            "subject": f"党建指数{L.evaluation(p)}",
             "author": p.generated_by or "党建指数看板",
             "company": "党建指数看板",
             "keywords": f"run {p.run['run_id']}, config {p.run['config_hash']}",
@@ -335,11 +467,19 @@ def render(p: Pack) -> bytes:
     b.wb.set_custom_property("config_hash", str(p.run["config_hash"]))
     _cover(b)
     units = _records(p.units)
-    b.table(b.sheet("排名"), 0, RANKING, units)
+    b.table(b.sheet("排名"), 0, ranking_columns(p), units)
+    if p.is_year or p.adjusted:
+        _adjustments(b)
+    if p.is_year:
+        _quarters(b)
+    if p.is_year or p.quotas:
+        _grades(b)
     b.table(b.sheet(V.RED_LIST), 0, LIST_COLUMNS, _records(p.listed(V.RED_LIST)))
     b.table(b.sheet(V.BLACK_LIST), 0, LIST_COLUMNS, _records(p.listed(V.BLACK_LIST)))
-    b.table(b.sheet(V.YELLOW_CARD), 0, YELLOW_COLUMNS, _records(p.yellow_cards))
-    b.table(b.sheet("整改清单"), 0, RECTIFICATION, _records(p.rectification))
+    b.table(b.sheet(V.YELLOW_CARD), 0, yellow_columns(p), _records(p.yellow_cards))
+    # A year's indicators are not scored (its indices are means of quarters): no weakest indicators.
+    weak = "年度不计算指标得分，薄弱指标见各季度材料。" if p.is_year else ""
+    b.table(b.sheet("整改清单"), 0, RECTIFICATION, _records(p.rectification), caption=weak)
     b.table(b.sheet("先锋党员"), 0, MEMBERS, _records(p.members), caption=L.names_note(p))
     _methodology(b)
     _scorecards(b)

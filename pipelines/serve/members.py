@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.serve.periods import quarter
+from pipelines.serve.periods import span
 from pipelines.serve.query import frame
 
 LISTS = ("top", "inactive")
@@ -16,12 +16,12 @@ LISTS = ("top", "inactive")
 def tiers(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per tier (every tier listed), with their mean score and how
     many were never active (no service, no claim) this quarter."""
-    return frame(con, "member_tiers", run=run, pkey=quarter(period).key, scope=scope)
+    return frame(con, "member_tiers", run=run, pkey=span(period).key, scope=scope)
 
 
 def bands(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str = "") -> pd.DataFrame:
     """Counted members in scope per 5-point band of the vanguard score."""
-    return frame(con, "member_bands", run=run, pkey=quarter(period).key, scope=scope)
+    return frame(con, "member_bands", run=run, pkey=span(period).key, scope=scope)
 
 
 def listed(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str, which: str, limit: int) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def listed(con: duckdb.DuckDBPyConnection, run: int, period: str, scope: str, wh
     hours, claims, rating, score, tier."""
     if which not in LISTS:
         raise ValueError(which)
-    return frame(con, "members_listed", run=run, pkey=quarter(period).key, scope=scope, which=which, limit=limit)
+    return frame(con, "members_listed", run=run, pkey=span(period).key, scope=scope, which=which, limit=limit)
 
 
 def history(con: duckdb.DuckDBPyConnection, run: int, member: int, scope: str = "") -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.serve.periods import quarter
+from pipelines.serve.periods import QUARTER, span
 from pipelines.serve.query import frame, published
 
 
@@ -30,14 +30,34 @@ def scores(
     return frame(con, "unit_scores", run=run, period=period, level=level, scope=scope, previous=previous)
 
 
-def history(con: duckdb.DuckDBPyConnection, run: int, level: str, unit: str) -> pd.DataFrame:
-    """A unit's scores, grade, ranks and lists in every quarter of the run, oldest first."""
-    return frame(con, "unit_history", run=run, level=level, unit=unit)
+def history(con: duckdb.DuckDBPyConnection, run: int, level: str, unit: str, kind: str = QUARTER) -> pd.DataFrame:
+    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`) of the
+    run, oldest first."""
+    return frame(con, "unit_history", run=run, level=level, unit=unit, kind=kind)
 
 
-def level_history(con: duckdb.DuckDBPyConnection, run: int, level: str, scope: str = "") -> pd.DataFrame:
-    """Every unit of a level within the scope in every quarter: scores, grade, composite rank."""
-    return frame(con, "level_history", run=run, level=level, scope=scope)
+def level_history(
+    con: duckdb.DuckDBPyConnection, run: int, level: str, scope: str = "", kind: str = QUARTER
+) -> pd.DataFrame:
+    """Every unit of a level within the scope in every quarter (or every year: `kind`):
+    scores, grade, composite rank."""
+    return frame(con, "level_history", run=run, level=level, scope=scope, kind=kind)
+
+
+def adjustments(
+    con: duckdb.DuckDBPyConnection,
+    run: int,
+    scope: str = "",
+    period: str | None = None,
+    level: str | None = None,
+    unit: str | None = None,
+) -> pd.DataFrame:
+    """The adjustments (加分, 扣分, 一票否决) the run applied within the scope, of a period,
+    level and unit or all (None): kind, points, reason, evidence, who entered and approved
+    them. Empty for a run computed before adjustments existed."""
+    if not published(con, "run_adjustments"):
+        return frame(con, "run_adjustments_none")
+    return frame(con, "run_adjustments", run=run, scope=scope, period=period, level=level, unit=unit)
 
 
 def warnings(con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, scope: str = "") -> pd.DataFrame | None:
@@ -55,7 +75,8 @@ def peer_classes(con: duckdb.DuckDBPyConnection, run: int) -> list[str]:
 
 def indicator_values(con: duckdb.DuckDBPyConnection, run: int, period: str, level: str) -> pd.DataFrame:
     """The raw value (F1) and 0–100 score (F1_score) of every indicator of every unit of a
-    level in a quarter, as the run scored them (by unit_id)."""
+    level in a quarter, as the run scored them (by period and unit_id); for a year, of each of
+    its quarters (the year itself has no indicator values: its indices are quarterly means)."""
     return frame(con, "indicator_values", run=run, period=period, level=level)
 
 
@@ -78,24 +99,24 @@ def grid_places(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def counts(con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, unit: str) -> dict[str, int]:
     """A unit's grids, and its counted members, services and demands of a quarter."""
-    q = quarter(period)
+    q = span(period)
     row = frame(con, "unit_counts", run=run, level=level, unit=unit, pkey=q.key, start=q.start, end=q.end).iloc[0]
     return {k: int(v) for k, v in row.items()}
 
 
 def tiers(con: duckdb.DuckDBPyConnection, run: int, period: str, level: str, unit: str) -> pd.DataFrame:
     """How many of a unit's counted members are in each tier in a quarter (every tier listed)."""
-    return frame(con, "unit_tiers", run=run, pkey=quarter(period).key, level=level, unit=unit)
+    return frame(con, "unit_tiers", run=run, pkey=span(period).key, level=level, unit=unit)
 
 
 def services(con: duckdb.DuckDBPyConnection, period: str, level: str, unit: str, limit: int) -> pd.DataFrame:
     """The latest service records of a unit's grids in a quarter, with the member's latest
     name in clear (the caller masks it) — never an ID number."""
-    q = quarter(period)
+    q = span(period)
     return frame(con, "unit_services", start=q.start, end=q.end, level=level, unit=unit, limit=limit)
 
 
 def demands(con: duckdb.DuckDBPyConnection, period: str, level: str, unit: str, limit: int) -> pd.DataFrame:
     """The latest resident demands of a unit's grids in a quarter."""
-    q = quarter(period)
+    q = span(period)
     return frame(con, "unit_demands", start=q.start, end=q.end, level=level, unit=unit, limit=limit)

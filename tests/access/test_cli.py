@@ -135,7 +135,13 @@ def test_users_add_each_role_list_and_the_file(two_districts, own_users, units):
     added = _events("user_added")
     assert list(added["subject"]) == [*(f"user{i}" for i in range(4)), "spaced"]
     assert set(added["actor"]) == {ACTOR}
-    assert json.loads(added["detail"].iloc[2]) == {"role": "街道", "unit": units["街道"], "pii": False, "admin": False}
+    assert json.loads(added["detail"].iloc[2]) == {
+        "role": "街道",
+        "unit": units["街道"],
+        "pii": False,
+        "admin": False,
+        "approve": False,
+    }
     assert list(added["scope"]) == [*units.values(), units["街道"]]
 
 
@@ -174,6 +180,33 @@ def test_unit_shapes_per_role():
     assert users.check_unit("社区", " a / b / c ") == "a/b/c"
     with pytest.raises(users.UserError):
         users.check_unit("区长", "a")
+
+
+def test_the_approve_right_any_role_listed_and_kept(two_districts, own_users, units):
+    done = _cli(
+        "users", "add", "checker", "--role", "区级", "--unit", units["区级"], "--approve", "--password-stdin",
+        "--db", str(two_districts), stdin="checker-password-1\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    plain = _cli("users", "add", "plain", "--role", "市级", "--password-stdin", stdin="plain-password-1\n")
+    assert plain.returncode == 0, plain.stderr
+    known = users.load()
+    assert known["checker"].approve and not known["checker"].admin and not known["plain"].approve
+    assert json.loads(own_users.read_text(encoding="utf-8"))["users"]["checker"]["approve"] is True
+    listing = _cli("users", "list")
+    header, *lines = listing.stdout.splitlines()
+    assert header.split("\t")[5] == "审批"
+    shown = {line.split("\t")[0]: line.split("\t")[3:6] for line in lines}
+    assert shown == {"checker": ["否", "否", "是"], "plain": ["否", "否", "否"]}
+    assert json.loads(_events("user_added")["detail"].iloc[0])["approve"] is True
+
+
+def test_a_users_file_written_before_the_approve_right_reads_it_as_false(own_users):
+    own_users.parent.mkdir(parents=True, exist_ok=True)
+    old = {"role": "市级", "unit": "", "pii": True, "admin": True, "password_hash": "$argon2id$x"}
+    own_users.write_text(json.dumps({"version": 1, "users": {"old": old}}), encoding="utf-8")
+    user = users.load()["old"]
+    assert user.admin and user.pii and user.approve is False
 
 
 # --- passwd, unlock, remove ---------------------------------------------------------------------
@@ -234,11 +267,11 @@ def _credentials(stdout: str) -> dict[str, str]:
     return {m[1]: m[2] for line in stdout.splitlines() if (m := DEMO_LINE.match(line))}
 
 
-def test_users_demo_creates_five_once(two_districts, own_users, units):
+def test_users_demo_creates_six_once(two_districts, own_users, units):
     first = _cli("users", "demo", "--db", str(two_districts))
     assert first.returncode == 0, first.stderr
     shown = _credentials(first.stdout)
-    assert set(shown) == {"admin", "city", "district", "street", "community"}
+    assert set(shown) == {"admin", "city", "district", "street", "community", "approver"}
     known = users.load()
     assert {n: u.unit for n, u in known.items()} == {
         "admin": "",
@@ -246,8 +279,13 @@ def test_users_demo_creates_five_once(two_districts, own_users, units):
         "district": units["区级"],
         "street": units["街道"],
         "community": units["社区"],
+        "approver": "",
     }
     assert known["admin"].admin and not any(u.admin for n, u in known.items() if n != "admin")
+    # the approver of adjustments: a city user with the approve right only (admin enters, approver approves)
+    assert [n for n, u in known.items() if u.approve] == ["approver"]
+    assert known["approver"].role == "市级" and not known["approver"].pii
+    assert re.search(r"^  approver\s+\S+\s+市级 全市（审批）$", first.stdout, re.M), first.stdout
     for name, password in shown.items():  # the printed passwords sign in
         assert users.verify(known, name, password) is not None, name
         assert password not in own_users.read_text(encoding="utf-8")
@@ -259,7 +297,8 @@ def test_users_demo_creates_five_once(two_districts, own_users, units):
     assert _credentials(second.stdout) == shown
     assert users.load() == known  # no user added, none changed
     added = _events("user_added")
-    assert len(added) == 5 and set(added["actor"]) == {ACTOR}
+    assert len(added) == 6 and set(added["actor"]) == {ACTOR}
+    assert json.loads(added[added["subject"] == "approver"]["detail"].item())["approve"] is True
 
     missing = _cli("users", "demo", "--db", str(two_districts.parent / "none.duckdb"))
     assert missing.returncode != 0 and users.load() == known

@@ -67,7 +67,7 @@ def test_map_draws_offline_and_a_click_opens_the_profile(server, watched):
 def test_filters_drilldown_and_back_by_url(server, watched):
     page, hosts, errors = watched
     sign_in(page, f"{server}/rankings?level=street", "city", "排名 · 街道 · 2025Q4")
-    pick(page, "季度", "2025Q2")
+    pick(page, "期间", "2025Q2")
     settled(page, "排名 · 街道 · 2025Q2")
     pick(page, "层级", "网格")
     settled(page, "排名 · 网格 · 2025Q2")

@@ -164,7 +164,7 @@ def test_unit_profile_from_the_url(monkeypatch, published_demo):
     lost = indicators.sort_values("失分", ascending=False)
     assert len(gains) == 3 and lost["指标"].iloc[0] in gains[0]
     history = at.dataframe[1].value
-    assert history["季度"].iloc[0] == "2025Q4" and len(history) == 8
+    assert history["期间"].iloc[0] == "2025Q4" and len(history) == 8
     tiers = at.dataframe[2].value
     members = _sql(
         published_demo,
@@ -242,8 +242,8 @@ def test_members_in_scope(monkeypatch, published_demo):
     assert identity["党员"].iloc[0] == top["党员"].iloc[0] and "*" in identity["党员"].iloc[0]
     assert re.fullmatch(r"\d{3}\*{4}\d{4}", identity["手机号（脱敏）"].iloc[0])
     assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", identity["身份证号（脱敏）"].iloc[0])
-    assert len(history) >= 1 and history["季度"].is_monotonic_increasing
-    assert re.fullmatch(r"\d{4}Q\d", history["季度"].iloc[-1])
+    assert len(history) >= 1 and history["期间"].is_monotonic_increasing
+    assert re.fullmatch(r"\d{4}Q\d", history["期间"].iloc[-1])
 
 
 def test_overview_of_a_scope(monkeypatch, published_demo):

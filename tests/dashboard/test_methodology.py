@@ -225,3 +225,18 @@ def test_whatif_scope_filters_rows_not_ranks(monkeypatch, published):
     m = _run_methodology(published)
     level = whatif.recompute(m, {"vanguard": 0.0}, _values(published, "grid")).set_index("unit_id")
     assert (table["模拟排名"].astype(int) == level.loc[table.index, "composite_rank"].astype(int)).all()
+
+
+def test_a_year_s_whatif_with_the_run_s_weights_moves_nobody(monkeypatch, published):
+    """For a year the page recomputes each quarter and averages them as the engine does: with
+    the run's own weights every unit keeps its published annual rank and composite."""
+    at = _page(monkeypatch, published, period="2025", level="community")
+    assert not at.exception
+    assert any("年度模拟" in i.value for i in at.info)
+    table = _whatif_table(at)
+    published_year = _published(published, "community", "2025")
+    assert len(table) == len(published_year) and published_year["composite_rank"].notna().sum() >= 5
+    assert (table["名次变化"] == "=").all()
+    assert (table["发布排名"].dropna() == table["模拟排名"].dropna()).all()
+    at.slider(key="w_vanguard").set_value(0.0).run()
+    assert not at.exception and (_whatif_table(at)["名次变化"] != "=").any()

@@ -36,6 +36,9 @@ SCORE_COLUMNS = [
     "yellow_card",
     "rank_q05",
     "rank_q95",
+    "composite_raw",  # methodology v1.1: the composite before adjustment, the points, the veto
+    "adjustment",
+    "veto",
 ]
 
 
@@ -58,7 +61,8 @@ def test_scores_export(db, tmp_path):
     s = pd.read_csv(out, encoding="utf-8-sig", dtype={"unit_id": str})
     assert list(s.columns) == SCORE_COLUMNS
     assert set(s["level"]) == {"grid", "community", "street", "district", "city"}
-    assert s["period"].nunique() == 8
+    assert sorted(s["period"].unique())[:2] == ["2024", "2024Q1"] and s["period"].nunique() == 8 + 2  # and the years
+    assert (s["composite_raw"] == s["composite"]).sum() == s["composite"].notna().sum()  # no adjustment entered
     assert (s.loc[s["level"] == "city", "unit_id"] == "全市").all()
     assert s.loc[s["level"] == "community", "unit_id"].str.count("/").eq(2).all()
     grids = s[s["level"] == "grid"]

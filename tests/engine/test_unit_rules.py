@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.engine.compute import SQL, grade_order_macro, mart_parameters
+from pipelines.engine.compute import set_adjustments, unit_marts
 from pipelines.engine.methodology import load
 
 
@@ -29,8 +29,8 @@ def _run(rows: list[tuple]) -> pd.DataFrame:
         "CAST(peer_class AS VARCHAR) AS peer_class, fortress, vanguard, service, composite, satisfaction FROM f"
     )
     m = load()
-    con.execute(grade_order_macro(m))
-    con.execute((SQL / "mart_unit_scores.sql").read_text(encoding="utf-8").format(**mart_parameters(m)))
+    set_adjustments(con, m, None)  # no entries: v1's numbers
+    unit_marts(con, m)
     return con.execute("SELECT * FROM mart_unit_scores_new").df().set_index(["period", "unit_id"])
 
 

@@ -134,9 +134,12 @@ def test_long_community_names_give_files_a_file_system_accepts(hostile, tmp_path
 
 def test_file_stem_is_safe_distinct_and_keeps_ordinary_names():
     def stem(scope: str) -> str:
-        return labels.file_stem(SimpleNamespace(period=PERIOD, level="grid", scope=scope, run={"run_id": 3}))
+        fake = SimpleNamespace(period=PERIOD, level="grid", scope=scope, run={"run_id": 3}, is_year=False)
+        return labels.file_stem(fake)
 
     assert stem("") == f"党建指数考评_{PERIOD}_网格_全市_运行3"
+    year = SimpleNamespace(period="2025", level="grid", scope="", run={"run_id": 3}, is_year=True, complete=False)
+    assert labels.file_stem(year) == "党建指数_2025年度累计_网格_全市_运行3"
     assert stem("西湖区/大关街道") == f"党建指数考评_{PERIOD}_网格_西湖区-大关街道_运行3"
     hostile = stem('上城区/..\\街道\x00\n/社:区*?"<>|\u202e')
     assert not set(hostile) & set('/\\\x00\n:*?"<>|\u202e')

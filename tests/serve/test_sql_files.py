@@ -46,7 +46,7 @@ def test_the_scope_macros_state_covers():
     ],
 )
 def test_a_quarters_key_and_days(period, key, start, end):
-    assert periods.quarter(period) == (key, start, end)
+    assert periods.quarter(period) == (key, start, end, periods.QUARTER)
 
 
 def test_the_previous_quarter_is_the_runs_quarter_before():

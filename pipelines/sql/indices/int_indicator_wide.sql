@@ -44,5 +44,6 @@ SELECT period, level, unit_id,
     100.0 * coalesce(services, 0) / nullif(households, 0) AS S1,
     resolved / nullif(demands, 0) AS S2,
     on_time / nullif(resolved, 0) AS S3,
-    (r_sum + {satisfaction_prior_weight} * {satisfaction_prior_mean}) / (r_n + {satisfaction_prior_weight}) AS S4
+    (r_sum + {satisfaction_prior_weight} * {satisfaction_prior_mean}) / (r_n + {satisfaction_prior_weight}) AS S4,
+    r_sum AS S4_sum, r_n AS S4_n  -- S4's sums: a year's satisfaction pools them over its quarters
 FROM unit_sums;

@@ -1,18 +1,15 @@
--- Per period, level and unit: the four scores, the grade (分类定级, with the cap rule), the
--- rank of each score within the level (ties share the lowest rank: 1, 2, 2, 4; missing
--- scores are not ranked) and within the peer class, the composite rank's change against the
--- previous period, red/black list and yellow card. {grade_case}, {grade_order} etc. come
--- from the methodology; the list labels {red_list} and {black_list} from pipelines/vocabulary.py. Ranks compare scores rounded to 9 decimals, so floating-point noise
--- (1e-14) never splits units whose scores are equal by hand.
+-- Per period, level and unit: the four scores, the grade (int_graded_scores: cut-offs, cap
+-- rule, veto, quotas), the rank of each score within the level (ties share the lowest rank:
+-- 1, 2, 2, 4; missing scores are not ranked) and within the peer class, the composite rank's
+-- change against the previous period of the same kind (the quarter before a quarter, the year
+-- before a year), red/black list and yellow card. The composite is the adjusted C'
+-- (int_adjusted_scores); composite_raw, adjustment and veto come last. The red list is drawn,
+-- then vetoed units leave it (nobody takes their place). {min_units} etc. come from the
+-- methodology; the list labels {red_list} and {black_list} from pipelines/vocabulary.py.
+-- Ranks compare scores rounded to 9 decimals, so floating-point noise (1e-14) never splits
+-- units whose scores are equal by hand.
 CREATE OR REPLACE TEMP TABLE mart_unit_scores_new AS
-WITH graded AS (
-    SELECT *, {grade_case} AS raw_grade FROM int_index_scores
-), capped AS (
-    SELECT *,
-        CASE WHEN satisfaction < {cap_below} AND {grade_order}(raw_grade) < {grade_order}({cap_grade})
-             THEN {cap_grade} ELSE raw_grade END AS grade
-    FROM graded
-), ranked AS (
+WITH ranked AS (
     SELECT *,
         CASE WHEN fortress IS NOT NULL THEN rank() OVER (PARTITION BY period, level, fortress IS NULL
                                                          ORDER BY round(fortress, 9) DESC) END AS fortress_rank,
@@ -27,20 +24,22 @@ WITH graded AS (
         CASE WHEN composite IS NOT NULL AND peer_class IS NOT NULL THEN rank() OVER (
             PARTITION BY period, level, peer_class, composite IS NULL ORDER BY round(composite, 9) DESC) END AS peer_rank,
         count(composite) OVER (PARTITION BY period, level) AS ranked_units
-    FROM capped
+    FROM int_graded_scores
 ), previous AS (
+    -- '2025' sorts before '2025Q1': quarters and years are ordered apart.
     SELECT r.*,
         lag(composite_rank) OVER w AS prev_rank, lag(composite) OVER w AS prev_composite, lag(grade) OVER w AS prev_grade
     FROM ranked r
-    WINDOW w AS (PARTITION BY level, unit_id ORDER BY period)
+    WINDOW w AS (PARTITION BY level, unit_id, contains(period, 'Q') ORDER BY period)
 )
 SELECT period, level, unit_id, unit_name, peer_class, fortress, vanguard, service, composite, satisfaction,
-    CASE WHEN composite IS NOT NULL THEN grade END AS grade,
-    fortress_rank, vanguard_rank, service_rank, composite_rank, peer_rank, ranked_units,
+    grade, fortress_rank, vanguard_rank, service_rank, composite_rank, peer_rank, ranked_units,
     prev_rank - composite_rank AS rank_change,
-    CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units) THEN {red_list}
+    CASE WHEN ranked_units >= {min_units} AND composite_rank <= ceil({red_share} * ranked_units)
+             THEN CASE WHEN NOT veto THEN {red_list} END
          WHEN ranked_units >= {min_units} AND composite_rank_from_bottom <= ceil({black_share} * ranked_units)
              THEN {black_list} END AS list,
     coalesce(composite IS NOT NULL AND ((prev_composite - composite) >= {yellow_drop}
-        OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})), false) AS yellow_card
+        OR (grade = {yellow_grade} AND prev_grade = {yellow_grade})), false) AS yellow_card,
+    composite_raw, adjustment, veto
 FROM previous;

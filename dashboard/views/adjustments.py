@@ -1,0 +1,192 @@
+"""加减分 Adjustments: the evaluation register's bonus (加分), deduction (扣分) and one-vote veto
+(一票否决) entries (methodology v1.1), within the viewer's scope.
+
+- A user with `admin` enters one: unit (of those in scope), period, kind, points, reason and
+  an optional evidence file. It is pending (待审批) until another user approves it.
+- A user with `approve` approves or rejects (with a reason) the pending entries in scope; a
+  user with `admin` or `approve` revokes an approved entry (with a reason).
+- Everyone else sees the approved entries (已生效) concerning units in scope.
+
+An approved entry counts from the next computation (`python -m pipelines compute`): each entry
+says whether the latest run applied it. Every change is written by the register, which audits
+it; a refusal (AdjustmentError) is shown as an error, an entry outside the scope is refused by
+the data layer (dashboard/data.py) like any other data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, tables
+from dashboard.filters import period_labels
+from dashboard.formatting import date_time
+from dashboard.i18n import language, t
+from dashboard.viewer import current as viewer
+from pipelines.evaluation.adjustments import AdjustmentError
+from pipelines.vocabulary import ADJUSTMENT_KINDS, DEDUCTION, LEVELS, VETO
+
+STATES = ("待审批", "已生效", "已驳回", "已撤销")  # the register's states, in the order of a life
+MESSAGE = "adj_message"  # the outcome of the last action, shown after the rerun that lists it
+
+v = viewer()
+lang = language()
+s = data.stamp()
+run = data.latest_run(s)
+periods = data.periods(s, run["run_id"])
+labels = period_labels(data.run_periods(s, run["run_id"]))
+
+st.title(t("adjust.title"))
+st.caption(t("adjust.intro"))
+applied = data.run_adjustments(s, run["run_id"])
+st.info(
+    t(
+        "adjust.next_compute",
+        run=run["run_id"],
+        time=date_time(run["computed_at"], lang),
+        n=len(applied),
+    ),
+    icon=":material/info:",
+)
+if MESSAGE in st.session_state:
+    kind, text = st.session_state.pop(MESSAGE)
+    (st.success if kind == "ok" else st.error)(text)
+
+
+def _done(text: str) -> None:
+    st.session_state[MESSAGE] = ("ok", text)
+    st.rerun()
+
+
+def _refused(error: AdjustmentError) -> None:
+    st.session_state[MESSAGE] = ("error", str(error))
+    st.rerun()
+
+
+def _entry_label(rows, adjustment_id: int) -> str:
+    row = rows[rows["adjustment_id"] == adjustment_id].iloc[0]
+    return (
+        f"#{adjustment_id} · {row['unit_name'] or row['unit_id']} · {row['period']} · {row['kind']} {row['points']:+g}"
+    )
+
+
+# --- enter (admin) ---------------------------------------------------------------------------
+if v.admin:
+    st.subheader(t("adjust.enter"))
+    depth = len(v.scope.split("/")) if v.scope else 0
+    levels = LEVELS[: len(LEVELS) - depth]  # the viewer's own level and those below
+    left, right = st.columns(2)
+    level = left.selectbox(t("adjust.level"), levels, format_func=lambda lv: t(f"level.{lv}"), key="adj_level")
+    period = right.selectbox(
+        t("filter.period"),
+        periods,
+        index=len([p for p in periods if "Q" in p]) - 1,
+        format_func=labels.get,
+        key="adj_period",
+    )
+    units = data.unit_scores(s, run["run_id"], period, level)
+    names = dict(zip(units["unit_id"], units["unit_name"], strict=True))
+    unit = st.selectbox(
+        t("adjust.unit"),
+        list(names),
+        format_func=lambda u: names[u] if names[u] == u else f"{names[u]}（{u}）",
+        key="adj_unit",
+    )
+    left, right = st.columns(2)
+    kind = left.radio(t("adjust.kind"), ADJUSTMENT_KINDS, horizontal=True, key="adj_kind")
+    size = right.number_input(
+        t("adjust.points_size"),
+        min_value=0.0,
+        max_value=100.0,
+        value=0.0 if kind == VETO else 1.0,
+        step=0.5,
+        disabled=kind == VETO,
+        help=t("adjust.points_help"),
+        key="adj_points",
+    )
+    reason = st.text_area(t("adjust.reason"), key="adj_reason", max_chars=500)
+    evidence = st.file_uploader(t("adjust.evidence_upload"), key="adj_evidence")
+    if st.button(t("adjust.submit"), type="primary", key="adj_submit", disabled=unit is None):
+        points = 0.0 if kind == VETO else (-size if kind == DEDUCTION else size)
+        try:
+            new = data.add_adjustment(
+                s,
+                level=level,
+                unit_id=unit,
+                period=period,
+                kind=kind,
+                points=points,
+                reason=reason,
+                evidence_name=evidence.name if evidence is not None else None,
+                evidence_bytes=evidence.getvalue() if evidence is not None else None,
+            )
+        except AdjustmentError as refused:
+            _refused(refused)
+        else:
+            _done(t("adjust.added", id=new))
+
+# --- decide (approve) ------------------------------------------------------------------------
+if v.approve:
+    st.subheader(t("adjust.pending"))
+    pending = data.adjustment_entries(s, state=STATES[0])
+    if pending.empty:
+        st.caption(t("adjust.none_pending"))
+    else:
+        chosen = st.selectbox(
+            t("adjust.pick"),
+            pending["adjustment_id"].tolist(),
+            format_func=lambda i: _entry_label(pending, i),
+            key="adj_pending",
+        )
+        own = pending.loc[pending["adjustment_id"] == chosen, "entered_by"].iloc[0] == v.name
+        if own:
+            st.caption(t("adjust.own"))
+        left, right = st.columns([1, 2])
+        if left.button(t("adjust.approve"), type="primary", key="adj_approve", disabled=own):
+            try:
+                data.approve_adjustment(s, int(chosen))
+            except AdjustmentError as refused:
+                _refused(refused)
+            else:
+                _done(t("adjust.approved_done", id=chosen))
+        why = right.text_input(t("adjust.reject_reason"), key="adj_reject_reason")
+        if right.button(t("adjust.reject"), key="adj_reject"):
+            try:
+                data.reject_adjustment(s, int(chosen), why)
+            except AdjustmentError as refused:
+                _refused(refused)
+            else:
+                _done(t("adjust.rejected_done", id=chosen))
+
+# --- revoke (admin or approve) ---------------------------------------------------------------
+if v.admin or v.approve:
+    approved = data.adjustment_entries(s, state=STATES[1])
+    if not approved.empty:
+        with st.expander(t("adjust.revoke_title")):
+            chosen = st.selectbox(
+                t("adjust.pick"),
+                approved["adjustment_id"].tolist(),
+                format_func=lambda i: _entry_label(approved, i),
+                key="adj_revoke_pick",
+            )
+            why = st.text_input(t("adjust.revoke_reason"), key="adj_revoke_reason")
+            if st.button(t("adjust.revoke"), key="adj_revoke"):
+                try:
+                    data.revoke_adjustment(s, int(chosen), why)
+                except AdjustmentError as refused:
+                    _refused(refused)
+                else:
+                    _done(t("adjust.revoked_done", id=chosen))
+
+# --- the register ----------------------------------------------------------------------------
+st.subheader(t("adjust.register"))
+if not (v.admin or v.approve):
+    st.caption(t("adjust.approved_only"))
+entries = data.adjustment_entries(s)
+if entries.empty:
+    st.caption(t("adjust.none"))
+else:
+    shown = st.multiselect(t("adjust.state"), STATES, format_func=lambda x: t(f"adjust.state.{x}"), key="adj_states")
+    if shown:
+        entries = entries[entries["state"].isin(shown)]
+    in_run = {int(i) for i in applied["adjustment_id"]}
+    st.dataframe(tables.register_entries(entries, lang, in_run), hide_index=True)
+    st.caption(t("adjust.in_run_help", run=run["run_id"]))
