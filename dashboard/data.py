@@ -285,7 +285,7 @@ def unit_indicators(s: Stamp, run: int, period: str, level: str, unit_id: str) -
     row of the level's table, which the what-if panel reads (and caches) too."""
     _check_unit(s, level, unit_id)
     level_rows = _read(s, units.indicator_values, run, period, level)
-    row = level_rows[level_rows["unit_id"] == unit_id].drop(columns="unit_id")
+    row = level_rows[level_rows["unit_id"] == unit_id].drop(columns=["unit_id", "period"])
     return {} if row.empty else {k: (None if pd.isna(v) else float(v)) for k, v in row.iloc[0].items()}
 
 
@@ -610,8 +610,16 @@ def revoke_adjustment(s: Stamp, adjustment_id: int, reason: str) -> None:
 
 def adjustment_evidence(s: Stamp, adjustment_id: int) -> Callable[[], bytes]:
     """The evidence file of an entry within the viewer's scope, as a function a download
-    button calls on the click (it reads no session state: Streamlit runs it apart)."""
+    button calls on the click (it reads no session state: Streamlit runs it apart). A viewer
+    who neither enters nor approves gets the evidence of entries in force, or applied by the
+    latest run, only (never of one pending, rejected or revoked before it was applied)."""
     _entry(s, adjustment_id)
+    v = viewer()
+    if not (v.admin or v.approve):
+        shown = set(adjustment_entries(s)["adjustment_id"])
+        shown |= set(run_adjustments(s, latest_run(s)["run_id"])["adjustment_id"])
+        if adjustment_id not in shown:
+            raise OutOfScope(f"adjustment {adjustment_id}")
     return functools.partial(_evidence_bytes, Path(s.db), adjustment_id)
 
 

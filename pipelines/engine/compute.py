@@ -194,9 +194,11 @@ def compute_into(
     _sql(con, "int_year_engine.sql", **year_parameters(m))
     _sql(con, "int_index_scores.sql", **indicators.parameters(m))
     unit_marts(con, m)
+    # computed_at in China time, as the register's times and as pages show them.
+    computed_at = dt.datetime.now(CHINA).replace(tzinfo=None)
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, dt.datetime.now(), m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
+        [run_id, computed_at, m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
     )
     con.execute(
         f"""INSERT INTO run_periods

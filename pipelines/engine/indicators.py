@@ -15,6 +15,7 @@ from pipelines.engine.marts import MARTS
 from pipelines.engine.methodology import MEMBER_SCORE, Methodology
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
+DATA_QUARTERS = SQL / "data_quarters.sql"  # the quarters the data covers (the register reads it too)
 STEPS = [
     "int_periods",
     "int_unit_grids",
@@ -81,6 +82,7 @@ def compute_raw(
         "member_score": ident(MEMBER_SCORE),
         "tier_case": tier_case(m, ident(MEMBER_SCORE)),
         "run_tiers": run_tiers(m, run_id),
+        "data_quarters": DATA_QUARTERS.read_text(encoding="utf-8"),
     }
     beside = sibling(con)
     grid_records = None

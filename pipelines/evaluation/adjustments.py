@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipelines.access import audit, users
 from pipelines.access.scope import covers
+from pipelines.engine.indicators import DATA_QUARTERS
 from pipelines.evaluation import register
 from pipelines.vocabulary import ADJUSTMENT_KINDS, BONUS, DEDUCTION, LEVELS, VETO
 
@@ -141,7 +142,7 @@ def _period(con: duckdb.DuckDBPyConnection, period: str) -> str:
     period = (period or "").strip()
     if not PERIOD.fullmatch(period):
         raise AdjustmentError(f"期间须写作 2025Q3 或 2025 (a period is a quarter such as 2025Q3 or a year): {period}")
-    quarters = [q for (q,) in register.run(con, "warehouse_quarters").fetchall()]
+    quarters = [q for (q, *_) in con.execute(DATA_QUARTERS.read_text(encoding="utf-8")).fetchall()]
     if period not in quarters and not any(q.startswith(period + "Q") for q in quarters if len(period) == 4):
         span = f"{quarters[0]}–{quarters[-1]}" if quarters else "无 none"
         raise AdjustmentError(f"数据未覆盖这个期间，已有 {span} (the loaded data does not cover this period): {period}")

@@ -210,5 +210,8 @@ def test_a_crafted_request_outside_the_scope_is_refused(as_viewer, city):
         data.add_adjustment(s, level="grid", unit_id=city["home"], period="2025Q4", kind="加分", points=1, reason="x")
     with pytest.raises(OutOfScope):
         data.approve_adjustment(s, city["bonus"])
+    with pytest.raises(OutOfScope):  # a pending entry of the district: not in force, not applied
+        data.adjustment_evidence(s, city["veto"])
+    assert data.adjustment_evidence(s, city["bonus"])() == EVIDENCE  # in force and applied
     assert len(register.listing(city["db"])) == before
     assert set(data.adjustment_entries(s)["state"]) <= {"已生效"}
