@@ -164,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.evaluation.cli import register as register_adjust
 
     register_adjust(sub, default_db)
+
+    from pipelines.evaluation.review_cli import register as register_review
+
+    register_review(sub, default_db)
     return parser
 
 

@@ -23,13 +23,12 @@ import pandas as pd
 
 from pipelines.access.masking import mask_name
 from pipelines.access.scope import as_unit
-from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology, parse
-from pipelines.numbers import number
+from pipelines.report.rectification_rule import carded, rectification, scorecard
 from pipelines.serve import geometry, members, periods, runs
 from pipelines.serve import units as served_units
 from pipelines.serve.query import published
-from pipelines.vocabulary import BLACK_LIST, INDICES, LEVELS, RED_LIST, YELLOW_CARD
+from pipelines.vocabulary import LEVELS, RED_LIST
 
 # Results computed before methodology v1.1 have no adjustment columns: these mean "none".
 ADJUSTMENT_COLUMNS = {"composite_raw": None, "adjustment": 0.0, "veto": False}
@@ -118,11 +117,6 @@ def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
     return rows.sort_values("composite_rank", ascending=name == RED_LIST, kind="stable")
 
 
-def carded(units: pd.DataFrame) -> pd.Series:
-    """Which units have a yellow card (黄牌) this quarter."""
-    return units["yellow_card"].fillna(False).astype(bool)
-
-
 # The run record's fields a pack carries (with loaded_at and data_date), in this order.
 RUN_FIELDS = ("run_id", "computed_at", "methodology_version", "config_hash", "config_text", "data_batch", "data_digest")
 
@@ -172,92 +166,6 @@ def _quarterly(
     wide = rows[rows["period"].isin(labels)].pivot(index="unit_id", columns="period", values="composite")
     wide = wide.reindex(columns=labels)
     return units[["unit_id"]].merge(wide, left_on="unit_id", right_index=True, how="left").reset_index(drop=True)
-
-
-def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
-    """A unit's `how_many` indicators that lose most points of its composite, from its
-    scorecard: code, name, value, goalposts, score and points lost."""
-    losing = card[card["lost"] > 1e-9].sort_values(["lost", "code"], ascending=[False, True], kind="stable")
-    return losing.head(how_many)[["code", "name", "value", "lo", "hi", "score", "lost"]].to_dict("records")
-
-
-def _rectification(
-    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict] | None
-) -> pd.DataFrame:
-    """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
-    its two weakest indicators by lost points against their goalposts (none for a year, whose
-    indicators are not scored: `values` None), and who answers for it."""
-    lowest = m.lowest_grade
-    chosen = units[(units["grade"] == lowest) | (units["list"] == BLACK_LIST) | carded(units)]
-    columns = [
-        "unit_id",
-        "unit_name",
-        "composite_rank",
-        "composite",
-        "grade",
-        "list",
-        "yellow_card",
-        "reasons",
-        "weakest",
-        "organisation",
-    ]
-    if chosen.empty:
-        return pd.DataFrame(columns=columns)
-    level = chosen["level"].iloc[0]
-    # Grids and communities: their branch or committee; streets and districts have none in the
-    # organisation export and are named by the office that leads them.
-    responsible = served_units.responsible(con, level)
-    out = chosen.merge(responsible, on="unit_id", how="left")
-    if level in ("street", "district"):
-        office = "党工委" if level == "street" else "委"
-        out["organisation"] = out["unit_name"] + office
-    out["reasons"] = [
-        "、".join(
-            r
-            for r, hit in ((lowest, grade == lowest), (BLACK_LIST, band == BLACK_LIST), (YELLOW_CARD, bool(card)))
-            if hit
-        )
-        for grade, band, card in zip(out["grade"], out["list"], carded(out), strict=True)
-    ]
-    out["weakest"] = [
-        [] if values is None else _weakest(scorecard(m, unit, values.get(unit["unit_id"], {})))
-        for unit in out.to_dict("records")
-    ]
-    return (
-        out[columns]
-        .sort_values(["composite_rank", "unit_id"], na_position="last", kind="stable")
-        .reset_index(drop=True)
-    )
-
-
-def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.DataFrame:
-    """One unit's indicators: index, code, name (in `lang`), raw value, goalposts, direction,
-    0–100 score, weight within its index, points contributed to the composite and points still
-    open — the engine's decomposition (pipelines.engine.explain) given the unit's published
-    index scores (`unit`: fortress, vanguard, service) and its indicator values and scores
-    (`values`: F1, F1_score, …)."""
-    scores = {i.code: number(values.get(f"{i.code}_score")) for i in m.indicators}
-    known = {k: number(unit.get(k)) for k in INDICES}
-    parts = {p["code"]: p for p in contributions(m.tree(), scores | known, "composite")}
-    index_names = m.index_names(lang)
-    return pd.DataFrame(
-        [
-            {
-                "index": index_names[i.index],
-                "code": i.code,
-                "name": i.name(lang),
-                "value": number(values.get(i.code)),
-                "lo": float(i.lo),
-                "hi": float(i.hi),
-                "direction": int(i.direction),
-                "score": scores[i.code],
-                "weight": parts.get(i.code, {}).get("share_parent", 0.0),
-                "contribution": parts.get(i.code, {}).get("contribution", 0.0),
-                "lost": parts.get(i.code, {}).get("gain", 0.0),
-            }
-            for i in m.indicators
-        ]
-    )
 
 
 def _scorecards(
@@ -332,7 +240,7 @@ def build(
         methodology=m,
         units=ranked,
         scope_history=served_units.history(con, run_id, *as_unit(scope)),
-        rectification=_rectification(con, m, ranked, values),
+        rectification=rectification(con, m, ranked, values),
         scorecards=[] if values is None else _scorecards(m, ranked, values, scorecards),
         members=_members(con, run_id, period, scope, show_names),
         geometry=_geometry(con, level, scope),
