@@ -90,7 +90,7 @@ class _Deck:
     def slide(self, heading: str) -> Slide:
         s = self.prs.slides.add_slide(self.blank)
         _text(s, MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.7), [heading], 28, True, "#b71c1c")
-        _text(s, MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.3), [L.title(self.p)], 12, colour="#666666")
+        _text(s, MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.3), [L.heading(self.p)], 12, colour="#666666")
         return s
 
     def chart(
@@ -218,6 +218,19 @@ def _title(d: _Deck) -> None:
         24,
         colour="#333333",
         align=PP_ALIGN.CENTER,
+    )
+    # The standing (草稿, 公示中 and its dates, 已发布) above the year-to-date mark, in red for a draft.
+    _text(
+        s,
+        MARGIN,
+        Inches(1.3),
+        WIDTH - 2 * MARGIN,
+        Inches(0.8),
+        [L.standing(p)],
+        16,
+        p.draft or p.on_notice,
+        "#c62828" if p.draft else "#333333",
+        PP_ALIGN.CENTER,
     )
     ytd = L.year_to_date(p)
     if ytd:
@@ -580,7 +593,7 @@ def render(p: Pack) -> bytes:
     """The deck's bytes."""
     d = _Deck(p)
     props = d.prs.core_properties
-    props.title, props.subject = L.title(p), f"党建指数{L.evaluation(p)}"
+    props.title, props.subject = L.heading(p), f"党建指数{L.evaluation(p)}"
     props.author, props.keywords, props.comments = p.generated_by or "党建指数看板", f"run {p.run['run_id']}", p.trace
     props.identifier = f"run-{p.run['run_id']}-{p.run['config_hash']}"
     parts = (_title, _overview, _ranking, _adjustments, _quarters, _map, _trends, _lists, _rectification, _members)

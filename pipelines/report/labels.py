@@ -35,6 +35,32 @@ def title(p: Pack) -> str:
     return f"{p.scope_name} · {quarter(p.period)} · {LEVEL_NAMES[p.level]}党建指数考评"
 
 
+DRAFT_MARK = "（草稿）"
+
+
+def heading(p: Pack) -> str:
+    """The title every sheet's printed header and every slide carries: a draft's ends in （草稿）."""
+    return title(p) + (DRAFT_MARK if p.draft else "")
+
+
+def standing(p: Pack) -> str:
+    """The result's standing for the cover and the title slide: 草稿, 公示中 with the notice
+    dates, or 已发布 with the publication date."""
+    s = p.review
+    if p.draft:
+        state = getattr(s, "state", None)
+        why = "该期间尚无正式结果" if getattr(s, "official", None) is None else "所用运行不是该期间的正式结果"
+        return (
+            f"草稿：{why}（审核状态：{state or '—'}），本材料为运行 #{p.run['run_id']} 的计算结果，"
+            "未经审核公示，不得作为考评结论。"
+        )
+    if p.on_notice:
+        line = f"公示中：公示期 {date(s.notice_start)} 至 {date(s.notice_end)}，公示期满且异议处理完毕后发布。"
+        return line if not s.correction else f"{line}（更正：{s.correction}）"
+    done = getattr(s, "published", None)
+    return f"已发布：发布于 {date_time(done.published_at)}。" if done else "—"
+
+
 def quarter(period: str) -> str:
     """2025Q4 → 2025年第四季度."""
     return f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"

@@ -64,6 +64,9 @@ class Pack:
     adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)  # applied entries of the period, level, scope
     quarterly: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: unit_id, its four quarters' composites
     scope_years: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: the scope's own unit in every year
+    # Not the period's official run (none yet, or another run named): every sheet and slide says 草稿.
+    draft: bool = False
+    review: object = None  # the period's review.Status (state, notice dates, publications); None: unknown
 
     @property
     def is_year(self) -> bool:
@@ -108,7 +111,16 @@ class Pack:
     def trace(self) -> str:
         """The line every page and slide carries: run, methodology version and hash."""
         r = self.run
-        return f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
+        line = f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
+        # The footer of every sheet and slide: a draft or a result on notice says so there too.
+        if self.draft:
+            return f"{line} · 草稿（未经审核公示）"
+        return f"{line} · 公示中" if self.on_notice else line
+
+    @property
+    def on_notice(self) -> bool:
+        """The official run while the period is on public notice (公示中)."""
+        return not self.draft and getattr(self.review, "state", None) == "公示中"
 
 
 def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -121,18 +133,20 @@ def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
 RUN_FIELDS = ("run_id", "computed_at", "methodology_version", "config_hash", "config_text", "data_batch", "data_digest")
 
 
-def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str) -> dict:
-    """The record of the run the pack reads (runs.resolve: `run`, or the latest) and when its
-    data was loaded and stands."""
-    resolved = runs.resolve(con, run, period)
-    if resolved is None:
-        raise PackError(
-            f"run {run}: 没有这次计算 (no such run)" if run is not None else "尚未计算指数 (no results yet)"
-        )
-    full = runs.record(con, resolved)
+def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str, draft: bool) -> tuple[dict, runs.Choice]:
+    """The record of the run the pack reads (runs.choose: `run`, else the period's official run,
+    else the latest as a draft if `draft`), when its data was loaded and stands, and the choice."""
+    choice = runs.choose(con, run, period, draft)
+    if choice.run is None:
+        if run is not None:
+            raise PackError(f"run {run}: 没有这次计算 (no such run)")
+        if runs.choose(con, None, None).run is None:
+            raise PackError("尚未计算指数 (no results yet)")
+        raise PackError(f"{period}: 该期间尚无正式结果 (no official result for this period yet)")
+    full = runs.record(con, choice.run)
     record = {k: full[k] for k in RUN_FIELDS}
     record["loaded_at"], record["data_date"] = runs.loaded_at(con, record), runs.data_date(con)
-    return record
+    return record, choice
 
 
 def _with_adjustments(units: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +226,14 @@ def build(
     show_names: bool = False,
     scorecards: int = DEFAULT_SCORECARDS,
     generated_by: str = "",
+    draft: bool = True,
 ) -> Pack:
-    """The pack for `period`, `level` and `scope` from the run `run` (default: the latest), on a
-    read connection to the published warehouse and results (scores_db.connect_read)."""
+    """The pack for `period`, `level` and `scope` from the run `run` (default: the period's
+    official run; without one the latest, labelled 草稿, unless `draft` is False: then PackError),
+    on a read connection to the published warehouse and results (scores_db.connect_read)."""
     if level not in LEVELS:
         raise PackError(f"level {level}: 层级应为 {', '.join(LEVELS)}")
-    record = _run(con, run, period)
+    record, choice = _run(con, run, period, draft)
     run_id = int(record["run_id"])
     m = parse(record.pop("config_text"), Path(f"run-{run_id}.toml"))
     labels = periods.periods(con, run_id)
@@ -252,4 +268,6 @@ def build(
         adjustments=_adjustments(con, run_id, period, level, scope, ranked),
         quarterly=_quarterly(con, run_id, period, level, scope, ranked) if year else pd.DataFrame(),
         scope_years=served_units.history(con, run_id, *as_unit(scope), kind=periods.YEAR) if year else pd.DataFrame(),
+        draft=choice.draft,
+        review=choice.status,
     )

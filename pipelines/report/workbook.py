@@ -228,7 +228,9 @@ class _Book:
             name = name[:28] + f"~{len(self.names)}"
         self.names.add(name)
         ws = self.wb.add_worksheet(name)
-        ws.set_header(f"&L&9{_header_text(L.title(self.p))}")
+        ws.set_header(f"&L&9{_header_text(L.heading(self.p))}")
+        if self.p.draft:  # a draft's tabs are red as well as titled 草稿
+            ws.set_tab_color("#c62828")
         ws.set_footer(f"&L&9{_header_text(self.p.trace)}&R&9第 &P 页，共 &N 页")
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
@@ -283,6 +285,7 @@ def _cover(b: _Book) -> None:
     ws.write(0, 0, inert_value(L.title(p)), b.f["title"])
     ranked = p.ranked
     rows = [
+        ("审核状态", L.standing(p)),
         ("年度" if p.is_year else "季度", L.period_name(p)),
         ("层级", L.LEVEL_NAMES[p.level]),
         ("范围", p.scope_name),
@@ -455,7 +458,7 @@ def render(p: Pack) -> bytes:
     b = _Book(out, p)
     b.wb.set_properties(
         {
-            "title": L.title(p),
+            "title": L.heading(p),
             "subject": f"党建指数{L.evaluation(p)}",
             "author": p.generated_by or "党建指数看板",
             "company": "党建指数看板",
