@@ -456,6 +456,26 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{year}年尚未结束（或尚缺季度数据）：以下为年度累计数，不是年度考评结果；年度指数为已有季度指数的平均。"
         ),
         "period.year_note": "{year}年年度考评：年度指数为各季度指数的平均；名次变化、榜单和黄牌与上一年比较。",
+        "review.draft_toggle": "查看草稿",
+        "review.draft_help": "切换到最新计算结果（草稿，未经审核发布）；仅管理员可用。",
+        "review.draft": (
+            "草稿：{period} 尚无正式结果（审核状态：{state}），以下为运行 #{run} 的计算结果，不得作为考评结论使用。"
+        ),
+        "review.draft_over": (
+            "草稿：以下为运行 #{run} 的计算结果，不是 {period} 的正式结果（正式结果为运行 #{official}）。"
+        ),
+        "review.legacy": "{period} 的结果尚未经过审核发布流程。",
+        "review.legacy_admin": "草稿：{period} 的结果尚未经过审核发布流程（尚未启用审核），各单位看到的也是此结果。",
+        "review.notice": "公示中：{period} 的结果正在公示，公示期 {start} 至 {end}。",
+        "review.notice_correction": (
+            "公示中（更正）：{period} 的更正结果正在公示，公示期 {start} 至 {end}。更正理由：{reason}"
+        ),
+        "review.published": "已发布：{period} 的正式结果，发布于 {date}。",
+        "review.history": "更正记录（{n} 次）",
+        "review.history_row": "{date} 发布运行 #{run}：{reason}",
+        "review.first": "首次发布",
+        "review.no_official": "{period} 尚无正式结果（未公示、未发布）。管理员可打开左侧“查看草稿”查看计算结果。",
+        "review.nothing": "尚无已公示或已发布的考评结果。",
         "rankings.composite_raw": "调整前综合指数",
         "rankings.adjustment": "加减分",
         "rankings.veto": "一票否决",
@@ -1014,6 +1034,36 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{year} annual evaluation: a year's indices are the means of its quarterly indices; rank change, "
             "lists and yellow cards compare with the previous year."
         ),
+        "review.draft_toggle": "Show draft",
+        "review.draft_help": (
+            "Switch to the latest computation (a draft, not reviewed or published); administrators only."
+        ),
+        "review.draft": (
+            "DRAFT: {period} has no official result yet (review state: {state}); below is run #{run} as computed, "
+            "not an evaluation result."
+        ),
+        "review.draft_over": (
+            "DRAFT: below is run #{run} as computed, not the official result of {period} (which is run #{official})."
+        ),
+        "review.legacy": "The results of {period} have not been through review and publication.",
+        "review.legacy_admin": (
+            "DRAFT: the results of {period} have not been through review and publication (review not in use yet); "
+            "units see these results too."
+        ),
+        "review.notice": "ON PUBLIC NOTICE: the results of {period} are on notice from {start} to {end}.",
+        "review.notice_correction": (
+            "ON PUBLIC NOTICE (correction): corrected results of {period} are on notice from {start} to {end}. "
+            "Reason: {reason}"
+        ),
+        "review.published": "PUBLISHED: the official results of {period}, published on {date}.",
+        "review.history": "Corrections ({n})",
+        "review.history_row": "{date} published run #{run}: {reason}",
+        "review.first": "first publication",
+        "review.no_official": (
+            "{period} has no official result yet (neither on notice nor published). Administrators can turn on "
+            "“Show draft” in the sidebar to see the computation."
+        ),
+        "review.nothing": "No evaluation results are on notice or published yet.",
         "rankings.composite_raw": "Composite before adjustment",
         "rankings.adjustment": "Adjustment",
         "rankings.veto": "Veto",
