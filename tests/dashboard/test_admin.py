@@ -225,7 +225,13 @@ def test_add_a_user(monkeypatch, published_demo, own_users):
     assert list(zip(added["actor"], added["subject"], added["scope"], strict=True)) == [
         ("admin", "new-district", "西湖区")
     ]
-    assert json.loads(added["detail"].iloc[0]) == {"role": "区级", "unit": "西湖区", "pii": True, "admin": False}
+    assert json.loads(added["detail"].iloc[0]) == {
+        "role": "区级",
+        "unit": "西湖区",
+        "pii": True,
+        "admin": False,
+        "approve": False,
+    }
     assert "new-district" in set(_log(at)["涉及用户"])  # the log on the page shows it at once
     assert "new-district-pw1" not in own_users.read_text(encoding="utf-8")
 

@@ -149,7 +149,7 @@ def _whatif_table(at: AppTest) -> pd.DataFrame:
 def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
     at = _page(monkeypatch, published)
     assert not at.exception
-    assert at.title[0].value == "方法 · v1"
+    assert at.title[0].value == "方法 · v1.1"
     indicators = at.dataframe[0].value
     configured = {i.code: i.weight for i in load_methodology().indicators}
     assert dict(zip(indicators["编码"], indicators["权重"], strict=True)) == configured
@@ -170,7 +170,7 @@ def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
 def test_page_in_english(monkeypatch, published):
     at = _page(monkeypatch, published, lang="en")
     assert not at.exception
-    assert at.title[0].value == "Methodology · v1"
+    assert at.title[0].value == "Methodology · v1.1"
     indicators = at.dataframe[0].value
     assert "Meeting completion" in set(indicators["Indicator"])
     assert [m.label for m in at.metric][:2] == ["Units ranked", "Units that move"]

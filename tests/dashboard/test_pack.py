@@ -42,9 +42,12 @@ def _sql(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def _periods(db: Path) -> list[str]:
-    return _sql(db, "SELECT DISTINCT period FROM unit_scores WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY 1")[
-        "period"
-    ].tolist()
+    """The run's quarters (the annual pack has tests of its own: tests/report/test_annual.py)."""
+    return _sql(
+        db,
+        "SELECT DISTINCT period FROM unit_scores WHERE run_id = (SELECT max(run_id) FROM runs)"
+        " AND period LIKE '%Q%' ORDER BY 1",
+    )["period"].tolist()
 
 
 def _marts(db: Path, period: str, level: str) -> pd.DataFrame:

@@ -194,7 +194,11 @@ def as_viewer(city, monkeypatch):
     st.cache_data.clear()
 
 
-def test_a_crafted_request_outside_the_scope_is_refused(as_viewer, city):
+def test_a_crafted_request_outside_the_scope_is_refused(as_viewer, city, two_districts_users, monkeypatch):
+    monkeypatch.setenv("PBI_USERS", str(two_districts_users))
+    pending = register.add(  # pending whatever the other tests of this module approve
+        city["db"], level="grid", unit=city["home"], period="2025Q3", kind="加分", points=1, reason="待审", by="admin"
+    )
     before = len(register.listing(city["db"]))
     s = as_viewer(admin=True, approve=True)
     with pytest.raises(OutOfScope):  # a unit of the other district
@@ -211,7 +215,7 @@ def test_a_crafted_request_outside_the_scope_is_refused(as_viewer, city):
     with pytest.raises(OutOfScope):
         data.approve_adjustment(s, city["bonus"])
     with pytest.raises(OutOfScope):  # a pending entry of the district: not in force, not applied
-        data.adjustment_evidence(s, city["veto"])
+        data.adjustment_evidence(s, pending)
     assert data.adjustment_evidence(s, city["bonus"])() == EVIDENCE  # in force and applied
     assert len(register.listing(city["db"])) == before
     assert set(data.adjustment_entries(s)["state"]) <= {"已生效"}
