@@ -24,7 +24,7 @@ from pipelines.duck import Beside, scalar
 from pipelines.engine import indicators
 from pipelines.engine.composite import aggregate_expr, ident, score_wide
 from pipelines.engine.indicators import CUT_TOLERANCE
-from pipelines.engine.marts import INDICATORS, MARTS
+from pipelines.engine.marts import ADJUSTMENT_COLUMNS, INDICATORS, MARTS
 from pipelines.engine.methodology import Methodology
 from pipelines.engine.scores_db import attach, scores_path
 from pipelines.publish import publishing
@@ -36,22 +36,6 @@ if TYPE_CHECKING:  # pandas is imported by callers that pass frames (tests); com
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
 CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving: a fixed offset is exact
-# What compute applies and run_adjustments records (the register's in_force() columns).
-ADJUSTMENT_COLUMNS = {
-    "adjustment_id": "INTEGER",
-    "level": "VARCHAR",
-    "unit_id": "VARCHAR",
-    "period": "VARCHAR",
-    "kind": "VARCHAR",
-    "points": "DOUBLE",
-    "reason": "VARCHAR",
-    "evidence_name": "VARCHAR",
-    "evidence_sha256": "VARCHAR",
-    "entered_by": "VARCHAR",
-    "entered_at": "TIMESTAMP",
-    "approved_by": "VARCHAR",
-    "approved_at": "TIMESTAMP",
-}
 
 
 def _q(text: str) -> str:
