@@ -50,7 +50,6 @@ from pipelines.serve import periods as serve_periods
 from pipelines.serve.periods import is_year
 
 ROOT = settings.ROOT
-APPROVED = "已生效"  # the register's state of an approved entry in force
 
 
 def db_path() -> Path:
@@ -636,7 +635,7 @@ def adjustment_entries(s: Stamp, period: str | None = None, state: str | None = 
     pipelines.evaluation.adjustments.listing). A viewer with neither `admin` nor `approve`
     sees the approved (已生效) entries only, whatever `state` asks."""
     v = viewer()
-    return _scoped_entries(s, period, state if v.admin or v.approve else APPROVED)
+    return _scoped_entries(s, period, state if v.admin or v.approve else _register().APPROVED)
 
 
 def _scoped_entries(s: Stamp, period: str | None, state: str | None) -> pd.DataFrame:

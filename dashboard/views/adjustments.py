@@ -14,6 +14,8 @@ the data layer (dashboard/data.py) like any other data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import data, tables
@@ -21,10 +23,9 @@ from dashboard.filters import period_labels
 from dashboard.formatting import date_time
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
-from pipelines.evaluation.adjustments import AdjustmentError
+from pipelines.evaluation.adjustments import APPROVED, PENDING, STATES, AdjustmentError
 from pipelines.vocabulary import ADJUSTMENT_KINDS, DEDUCTION, LEVELS, VETO
 
-STATES = ("待审批", "已生效", "已驳回", "已撤销")  # the register's states, in the order of a life
 MESSAGE = "adj_message"  # the outcome of the last action, shown after the rerun that lists it
 
 v = viewer()
@@ -51,13 +52,15 @@ if MESSAGE in st.session_state:
     (st.success if kind == "ok" else st.error)(text)
 
 
-def _done(text: str) -> None:
-    st.session_state[MESSAGE] = ("ok", text)
-    st.rerun()
-
-
-def _refused(error: AdjustmentError) -> None:
-    st.session_state[MESSAGE] = ("error", str(error))
+def _attempt(change: Callable[[], int | None], done: str, entry: object = None) -> None:
+    """Make a change to the register; say `done` (of `entry`, or of the new entry's id that
+    the change returns), or the register's refusal, after the rerun that shows the change."""
+    try:
+        new = change()
+    except AdjustmentError as refused:
+        st.session_state[MESSAGE] = ("error", str(refused))
+    else:
+        st.session_state[MESSAGE] = ("ok", t(done, id=entry if entry is not None else new))
     st.rerun()
 
 
@@ -106,8 +109,8 @@ if v.admin:
     evidence = st.file_uploader(t("adjust.evidence_upload"), key="adj_evidence")
     if st.button(t("adjust.submit"), type="primary", key="adj_submit", disabled=unit is None):
         points = 0.0 if kind == VETO else (-size if kind == DEDUCTION else size)
-        try:
-            new = data.add_adjustment(
+        _attempt(
+            lambda: data.add_adjustment(
                 s,
                 level=level,
                 unit_id=unit,
@@ -117,16 +120,14 @@ if v.admin:
                 reason=reason,
                 evidence_name=evidence.name if evidence is not None else None,
                 evidence_bytes=evidence.getvalue() if evidence is not None else None,
-            )
-        except AdjustmentError as refused:
-            _refused(refused)
-        else:
-            _done(t("adjust.added", id=new))
+            ),
+            "adjust.added",
+        )
 
 # --- decide (approve) ------------------------------------------------------------------------
 if v.approve:
     st.subheader(t("adjust.pending"))
-    pending = data.adjustment_entries(s, state=STATES[0])
+    pending = data.adjustment_entries(s, state=PENDING)
     if pending.empty:
         st.caption(t("adjust.none_pending"))
     else:
@@ -141,24 +142,14 @@ if v.approve:
             st.caption(t("adjust.own"))
         left, right = st.columns([1, 2])
         if left.button(t("adjust.approve"), type="primary", key="adj_approve", disabled=own):
-            try:
-                data.approve_adjustment(s, int(chosen))
-            except AdjustmentError as refused:
-                _refused(refused)
-            else:
-                _done(t("adjust.approved_done", id=chosen))
+            _attempt(lambda: data.approve_adjustment(s, int(chosen)), "adjust.approved_done", chosen)
         why = right.text_input(t("adjust.reject_reason"), key="adj_reject_reason")
         if right.button(t("adjust.reject"), key="adj_reject"):
-            try:
-                data.reject_adjustment(s, int(chosen), why)
-            except AdjustmentError as refused:
-                _refused(refused)
-            else:
-                _done(t("adjust.rejected_done", id=chosen))
+            _attempt(lambda: data.reject_adjustment(s, int(chosen), why), "adjust.rejected_done", chosen)
 
 # --- revoke (admin or approve) ---------------------------------------------------------------
 if v.admin or v.approve:
-    approved = data.adjustment_entries(s, state=STATES[1])
+    approved = data.adjustment_entries(s, state=APPROVED)
     if not approved.empty:
         with st.expander(t("adjust.revoke_title")):
             chosen = st.selectbox(
@@ -169,12 +160,7 @@ if v.admin or v.approve:
             )
             why = st.text_input(t("adjust.revoke_reason"), key="adj_revoke_reason")
             if st.button(t("adjust.revoke"), key="adj_revoke"):
-                try:
-                    data.revoke_adjustment(s, int(chosen), why)
-                except AdjustmentError as refused:
-                    _refused(refused)
-                else:
-                    _done(t("adjust.revoked_done", id=chosen))
+                _attempt(lambda: data.revoke_adjustment(s, int(chosen), why), "adjust.revoked_done", chosen)
 
 # --- the register ----------------------------------------------------------------------------
 st.subheader(t("adjust.register"))

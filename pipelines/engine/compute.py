@@ -24,7 +24,7 @@ from pipelines.duck import Beside, scalar
 from pipelines.engine import indicators
 from pipelines.engine.composite import aggregate_expr, ident, score_wide
 from pipelines.engine.indicators import CUT_TOLERANCE
-from pipelines.engine.marts import INDICATORS, MARTS
+from pipelines.engine.marts import ADJUSTMENT_COLUMNS, INDICATORS, MARTS
 from pipelines.engine.methodology import Methodology
 from pipelines.engine.scores_db import attach, scores_path
 from pipelines.publish import publishing
@@ -36,22 +36,6 @@ if TYPE_CHECKING:  # pandas is imported by callers that pass frames (tests); com
 
 SQL = Path(__file__).resolve().parent.parent / "sql" / "indices"
 CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving: a fixed offset is exact
-# What compute applies and run_adjustments records (the register's in_force() columns).
-ADJUSTMENT_COLUMNS = {
-    "adjustment_id": "INTEGER",
-    "level": "VARCHAR",
-    "unit_id": "VARCHAR",
-    "period": "VARCHAR",
-    "kind": "VARCHAR",
-    "points": "DOUBLE",
-    "reason": "VARCHAR",
-    "evidence_name": "VARCHAR",
-    "evidence_sha256": "VARCHAR",
-    "entered_by": "VARCHAR",
-    "entered_at": "TIMESTAMP",
-    "approved_by": "VARCHAR",
-    "approved_at": "TIMESTAMP",
-}
 
 
 def _q(text: str) -> str:
@@ -181,7 +165,9 @@ def compute_into(
         encoding="utf-8"
     ).format(mart=mart, tier_case=indicators.tier_case(m, "score"))
     written: list[Beside] = []
-    indicators.compute_raw(con, m, run_id, members_ready=lambda: written.append(Beside(writer.execute, member_sql)))
+    indicators.compute_raw(
+        con, m, run_id, members_ready=lambda: written.append(Beside(writer.execute, member_sql)), marts_ready=True
+    )
     set_adjustments(con, m, adjustments.result() if isinstance(adjustments, Beside) else adjustments)
     score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
     intervals = numpy_side.result()
@@ -286,12 +272,20 @@ class StaleWarehouse(RuntimeError):
 
 
 def _check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
-    needed = {("services", "member_no"), ("demands", "claimed_by_no"), ("members", "member_no"), ("members", "grid_no")}
-    present = set(
-        con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'warehouse'").fetchall()
-    )
-    if missing := needed - present:
-        raise StaleWarehouse(", ".join(f"{t}.{c}" for t, c in sorted(missing)) + " missing")
+    # Binding a column is a cheap test (a query over duckdb_columns() read every catalog).
+    missing = []
+    for table, column in (
+        ("services", "member_no"),
+        ("demands", "claimed_by_no"),
+        ("members", "member_no"),
+        ("members", "grid_no"),
+    ):
+        try:
+            con.execute(f"SELECT {column} FROM warehouse.main.{table} LIMIT 0")
+        except (duckdb.BinderException, duckdb.CatalogException):  # no such column, or table
+            missing.append(f"{table}.{column}")
+    if missing:
+        raise StaleWarehouse(", ".join(sorted(missing)) + " missing")
 
 
 def keep_freed_memory() -> None:

@@ -64,12 +64,18 @@ def run_tiers(m: Methodology, run_id: int) -> str:
 
 
 def compute_raw(
-    con: duckdb.DuckDBPyConnection, m: Methodology, run_id: int, members_ready: Callable[[], object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    m: Methodology,
+    run_id: int,
+    members_ready: Callable[[], object] | None = None,
+    marts_ready: bool = False,
 ) -> None:
     """Build int_periods … int_indicator_wide/values as temp tables; work.int_member_rows holds
     the member_scores mart's rows for `run_id` (int_member_scores shows them with labels);
-    members_ready is called as soon as they are there."""
-    con.execute(MARTS)
+    members_ready is called as soon as they are there. marts_ready: the caller has created
+    the marts (MARTS) on `con` already."""
+    if not marts_ready:
+        con.execute(MARTS)
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS work")
     values = parameters(m) | {
         "run_id": str(int(run_id)),

@@ -107,6 +107,14 @@ def evaluate(nodes: Sequence[Node], scores: Mapping[str, np.ndarray], weights: M
     return _root_value(_propagate(nodes, _carry(scores), weights), root)
 
 
+def _annual(total: np.ndarray, count: np.ndarray, min_quarters: int) -> tuple[np.ndarray, np.ndarray]:
+    """A child's annual value carried as (mean over the quarters present, 0 where missing;
+    presence): missing where present in fewer than `min_quarters` quarters."""
+    enough = count >= min_quarters
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(enough, total / np.maximum(count, 1), 0.0), enough
+
+
 def evaluate_year(
     nodes: Sequence[Node],
     quarters: Sequence[Mapping[str, np.ndarray]],
@@ -127,12 +135,7 @@ def evaluate_year(
             value, present = carried[c]
             sums[c] = sums.get(c, 0.0) + value
             counts[c] = counts.get(c, 0) + present
-    annual = {}
-    for c in children:
-        enough = np.asarray(counts[c] >= min_quarters)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(enough, sums[c] / np.maximum(counts[c], 1), 0.0)
-        annual[c] = (mean, enough)
+    annual = {c: _annual(sums[c], np.asarray(counts[c]), min_quarters) for c in children}
     return _root_value(_propagate(nodes, annual, weights, skip=lambda n: n.code != root), root)
 
 
@@ -251,9 +254,7 @@ def year_rank_intervals_from(
                 has = quarter >= 0
                 total[has] += value[quarter[has]]  # 0 where missing; whole rows: contiguous gathers
                 count[has] += present[quarter[has]]
-            enough = count >= min_quarters
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.where(enough, total / np.maximum(count, 1), 0.0)
+            mean, enough = _annual(total, count, min_quarters)
             annual[c] = (np.ascontiguousarray(mean.T), np.ascontiguousarray(enough.T))  # reps × units
         value = _root_value(_propagate(nodes, annual, weights, skip=lambda n: n.code != root), root)
         return adjust(value, _part(points, a, b), _part(entered, a, b))

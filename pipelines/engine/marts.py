@@ -20,6 +20,24 @@ composite); a results file written before gets them here, its rows unadjusted.""
 # Every indicator the domain SQL computes, in display order (an indicator the methodology
 # drops keeps its raw value, with no score).
 INDICATORS = ("F1", "F2", "F3", "F4", "F5", "V5", "V6", "S1", "S2", "S3", "S4")
+# The entries a run applied, as the register's in_force() gives them (run_adjustments holds
+# them with the run id first): compute, the register and the table read this one list.
+ADJUSTMENT_COLUMNS = {
+    "adjustment_id": "INTEGER",
+    "level": "VARCHAR",
+    "unit_id": "VARCHAR",
+    "period": "VARCHAR",
+    "kind": "VARCHAR",
+    "points": "DOUBLE",
+    "reason": "VARCHAR",
+    "evidence_name": "VARCHAR",
+    "evidence_sha256": "VARCHAR",
+    "entered_by": "VARCHAR",
+    "entered_at": "TIMESTAMP",
+    "approved_by": "VARCHAR",
+    "approved_at": "TIMESTAMP",
+}
+_APPLIED = ", ".join(f"{c} {t}" for c, t in ADJUSTMENT_COLUMNS.items())
 _WIDE = ", ".join(f"{c} DOUBLE, {c}_score DOUBLE" for c in INDICATORS)
 _PAIRS = ", ".join(f"({c}, {c}_score) AS {c}" for c in INDICATORS)
 
@@ -40,10 +58,7 @@ ALTER TABLE unit_scores ADD COLUMN IF NOT EXISTS veto BOOLEAN DEFAULT false;
 UPDATE unit_scores SET composite_raw = composite WHERE composite_raw IS NULL AND composite IS NOT NULL;
 CREATE TABLE IF NOT EXISTS run_periods (
     run_id INTEGER, period VARCHAR, kind VARCHAR, complete BOOLEAN, quarters INTEGER);
-CREATE TABLE IF NOT EXISTS run_adjustments (
-    run_id INTEGER, adjustment_id INTEGER, level VARCHAR, unit_id VARCHAR, period VARCHAR, kind VARCHAR,
-    points DOUBLE, reason VARCHAR, evidence_name VARCHAR, evidence_sha256 VARCHAR, entered_by VARCHAR,
-    entered_at TIMESTAMP, approved_by VARCHAR, approved_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS run_adjustments (run_id INTEGER, {_APPLIED});
 CREATE TABLE IF NOT EXISTS indicator_scores (
     run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, {_WIDE});
 CREATE OR REPLACE VIEW indicator_scores_long AS

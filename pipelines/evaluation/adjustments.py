@@ -21,6 +21,7 @@ import pandas as pd
 from pipelines.access import audit, users
 from pipelines.access.scope import covers
 from pipelines.engine.indicators import DATA_QUARTERS
+from pipelines.engine.marts import ADJUSTMENT_COLUMNS
 from pipelines.evaluation import register
 from pipelines.vocabulary import ADJUSTMENT_KINDS, BONUS, DEDUCTION, LEVELS, VETO
 
@@ -51,21 +52,7 @@ LISTING = (
     "decided_at",
     "decision_reason",
 )
-IN_FORCE = (
-    "adjustment_id",
-    "level",
-    "unit_id",
-    "period",
-    "kind",
-    "points",
-    "reason",
-    "evidence_name",
-    "evidence_sha256",
-    "entered_by",
-    "entered_at",
-    "approved_by",
-    "approved_at",
-)
+IN_FORCE = tuple(ADJUSTMENT_COLUMNS)  # the results' run_adjustments, minus run_id
 
 
 class AdjustmentError(ValueError):

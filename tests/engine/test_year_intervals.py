@@ -16,7 +16,8 @@ KEYS, GROUP = ("period", "level", "unit_id"), ("period", "level")
 
 
 def _year(quarters: list[pd.DataFrame], min_quarters: int = 3, m=None) -> pd.DataFrame:
-    """Through the computation's own path: fetch_years, year_rank_intervals, store."""
+    """Through the reference path (fetch_years, year_rank_intervals: every quarter evaluated anew),
+    which the computation's own (year_rank_intervals_from) is checked against below."""
     m = m or load()
     con = duckdb.connect()
     con.register("q", pd.concat(quarters, ignore_index=True))

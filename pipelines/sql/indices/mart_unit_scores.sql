@@ -7,22 +7,23 @@
 -- then vetoed units leave it (nobody takes their place). {min_units} etc. come from the
 -- methodology; the list labels {red_list} and {black_list} from pipelines/vocabulary.py.
 -- Ranks compare scores rounded to 9 decimals, so floating-point noise (1e-14) never splits
--- units whose scores are equal by hand.
+-- units whose scores are equal by hand. Missing scores sort last, so they never come before a
+-- ranked unit: no partition by whether a score is missing is needed.
 CREATE OR REPLACE TEMP TABLE mart_unit_scores_new AS
 WITH ranked AS (
     SELECT *,
-        CASE WHEN fortress IS NOT NULL THEN rank() OVER (PARTITION BY period, level, fortress IS NULL
-                                                         ORDER BY round(fortress, 9) DESC) END AS fortress_rank,
-        CASE WHEN vanguard IS NOT NULL THEN rank() OVER (PARTITION BY period, level, vanguard IS NULL
-                                                         ORDER BY round(vanguard, 9) DESC) END AS vanguard_rank,
-        CASE WHEN service IS NOT NULL THEN rank() OVER (PARTITION BY period, level, service IS NULL
-                                                        ORDER BY round(service, 9) DESC) END AS service_rank,
-        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
-                                                          ORDER BY round(composite, 9) DESC) END AS composite_rank,
-        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level, composite IS NULL
-                                                          ORDER BY round(composite, 9) ASC) END AS composite_rank_from_bottom,
+        CASE WHEN fortress IS NOT NULL THEN rank() OVER (PARTITION BY period, level
+                                                         ORDER BY round(fortress, 9) DESC NULLS LAST) END AS fortress_rank,
+        CASE WHEN vanguard IS NOT NULL THEN rank() OVER (PARTITION BY period, level
+                                                         ORDER BY round(vanguard, 9) DESC NULLS LAST) END AS vanguard_rank,
+        CASE WHEN service IS NOT NULL THEN rank() OVER (PARTITION BY period, level
+                                                         ORDER BY round(service, 9) DESC NULLS LAST) END AS service_rank,
+        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level
+                                                          ORDER BY round(composite, 9) DESC NULLS LAST) END AS composite_rank,
+        CASE WHEN composite IS NOT NULL THEN rank() OVER (PARTITION BY period, level
+                                                          ORDER BY round(composite, 9) ASC NULLS LAST) END AS composite_rank_from_bottom,
         CASE WHEN composite IS NOT NULL AND peer_class IS NOT NULL THEN rank() OVER (
-            PARTITION BY period, level, peer_class, composite IS NULL ORDER BY round(composite, 9) DESC) END AS peer_rank,
+            PARTITION BY period, level, peer_class ORDER BY round(composite, 9) DESC NULLS LAST) END AS peer_rank,
         count(composite) OVER (PARTITION BY period, level) AS ranked_units
     FROM int_graded_scores
 ), previous AS (
