@@ -22,6 +22,7 @@ Access is enforced here, for every page, table, chart and download alike, in one
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -46,6 +47,7 @@ from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.report import pack
 from pipelines.serve import geometry, members, quality, runs, units
+from pipelines.serve import history as served_history
 from pipelines.serve import periods as serve_periods
 from pipelines.serve.periods import is_year
 
@@ -346,17 +348,40 @@ def _unit_scores(s: Stamp, run: int, period: str, level: str, scope: str) -> pd.
     return rows.drop(columns=["prev_composite", "prev_grade"])  # the pack's; pages read rank_change
 
 
-def unit_history(s: Stamp, run: int, level: str, unit_id: str, kind: str = serve_periods.QUARTER) -> pd.DataFrame:
-    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`) of
-    the run, oldest first."""
+# What a history reads: one run for every period (an int), or each period from its own run
+# ((period, run) pairs: an official view's periods with their official runs).
+HistoryRuns = int | served_history.Pairs
+
+
+def history_runs(s: Stamp, choice: runs.Choice) -> HistoryRuns:
+    """The runs a page's histories read, from the page's choice (View.choice): in an official
+    view each period with an official run (published or on notice) from that run, so a past
+    period shows what was published for it; in a draft view (and before any review) the run
+    shown, for every period."""
+    if choice.draft or not reviewing(s):
+        return int(choice.run)
+    return tuple(sorted((p, int(st_.official)) for p, st_ in _reviews(s).items() if st_.official is not None))
+
+
+def unit_history(
+    s: Stamp, runs_: HistoryRuns, level: str, unit_id: str, kind: str = serve_periods.QUARTER
+) -> pd.DataFrame:
+    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`),
+    oldest first: of one run, or of each period from its own run (`history_runs`)."""
     _check_unit(s, level, unit_id)
-    return _official_only(s, _read(s, units.history, run, level, unit_id, kind))
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.unit, runs_, level, unit_id, kind)
+    return _official_only(s, _read(s, units.history, runs_, level, unit_id, kind))
 
 
-def level_history(s: Stamp, run: int, level: str, scope: str = "", kind: str = serve_periods.QUARTER) -> pd.DataFrame:
+def level_history(
+    s: Stamp, runs_: HistoryRuns, level: str, scope: str = "", kind: str = serve_periods.QUARTER
+) -> pd.DataFrame:
     """Every unit of a level in scope in every quarter (or every year: `kind`): scores,
-    grade, composite rank."""
-    return _official_only(s, _read(s, units.level_history, run, level, _narrowed(scope), kind))
+    grade, composite rank; of one run, or of each period from its own run (`history_runs`)."""
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.level, runs_, level, _narrowed(scope), kind)
+    return _official_only(s, _read(s, units.level_history, runs_, level, _narrowed(scope), kind))
 
 
 def unit_adjustments(s: Stamp, run: int, period: str | None, level: str, unit_id: str) -> pd.DataFrame:
@@ -367,7 +392,8 @@ def unit_adjustments(s: Stamp, run: int, period: str | None, level: str, unit_id
 
 
 def run_adjustments(s: Stamp, run: int, scope: str = "") -> pd.DataFrame:
-    """Every adjustment the run applied within the scope."""
+    """Every adjustment the run applied within the scope (the 加减分 page asks of the run it
+    shows for the chosen period: View.choice.run)."""
     return _read(s, units.adjustments, run, _narrowed(scope))
 
 
@@ -472,10 +498,13 @@ def _member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit:
         return members.listed(con, run, period, scope, which, limit)[MEMBER_COLUMNS]
 
 
-def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.DataFrame:
+def member_history(s: Stamp, runs_: HistoryRuns, member_no: int, scope: str = "") -> pd.DataFrame:
     """One member's quarters: grid, services, hours, claims, rating, score and tier (only
-    quarters in which the member was counted in a grid in scope)."""
-    return _official_only(s, _read(s, members.history, run, member_no, _narrowed(scope)))
+    quarters in which the member was counted in a grid in scope); of one run, or of each period
+    from its own run (`history_runs`)."""
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.member, runs_, member_no, _narrowed(scope))
+    return _official_only(s, _read(s, members.history, runs_, member_no, _narrowed(scope)))
 
 
 def member_identity(s: Stamp, member_no: int, scope: str = "") -> dict | None:
@@ -595,22 +624,42 @@ def outside_geometry(s: Stamp) -> list[dict]:
 # --- the meeting pack ----------------------------------------------------------------------
 
 
-def meeting_pack(s: Stamp, run: int, period: str, level: str, scope: str = "", scorecards: int = 30) -> pack.Pack:
+def meeting_pack(
+    s: Stamp, run: int, period: str, level: str, scope: str = "", scorecards: int = 30, draft: bool = False
+) -> pack.Pack:
     """The quarterly meeting pack of a level in scope (pipelines/report/pack.py): its ranking,
-    lists, rectification list, scorecards, trend, boundaries and top members, with members'
-    names as the viewer may see them and the viewer named as its maker."""
+    lists, rectification list, last period's rectification items (their status today),
+    scorecards, trend, boundaries and top members, with members' names as the viewer may see
+    them and the viewer named as its maker. A draft (`draft`: the page shows one, View.choice)
+    is a draft pack, 草稿 on every sheet and slide, as the command line makes it."""
+    from pipelines.evaluation.register import now
+
     v = viewer()
-    return _meeting_pack(s, run, period, level, _narrowed(scope), scorecards, v.show_names, v.name)
+    today = now().date()  # the items' status is of the day: the cache keeps it no longer
+    return _meeting_pack(s, run, period, level, _narrowed(scope), scorecards, v.show_names, v.name, draft, today)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _meeting_pack(
-    s: Stamp, run: int, period: str, level: str, scope: str, scorecards: int, show_names: bool, name: str
+    s: Stamp,
+    run: int,
+    period: str,
+    level: str,
+    scope: str,
+    scorecards: int,
+    show_names: bool,
+    name: str,
+    draft: bool,
+    today: dt.date,
 ) -> pack.Pack:
+    from pipelines.evaluation.register import now
+
     with _connect(s) as con:
-        return pack.build(
-            con, period, level, scope, run=run, show_names=show_names, scorecards=scorecards, generated_by=name
-        )
+        made = {"show_names": show_names, "scorecards": scorecards, "generated_by": name, "at": now()}
+        p = pack.build(con, period, level, scope, run=run, **made)
+    # The run named is a draft unless it is the period's official run; a page showing a draft
+    # (however it came to) never offers a pack without the mark.
+    return dataclasses.replace(p, draft=True) if draft and not p.draft else p
 
 
 # --- the evaluation register (加减分): read and written at each click, never cached -------------

@@ -19,6 +19,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nav.raw": "原始数据",
         # meeting pack
         "nav.pack": "会议材料",
+        "nav.review": "审核与公示",
+        "nav.rectification": "整改跟踪",
         "pack.title": "会议材料 · {level} · {period}",
         "pack.intro": (
             "季度考评会用的考评工作簿（Excel）和汇报幻灯片（PowerPoint，图表可编辑），按左侧所选季度、层级和范围生成；"
@@ -554,6 +556,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         # meeting pack
         "nav.pack": "Meeting pack",
+        "nav.review": "Review and notice",
+        "nav.rectification": "Rectification",
         "pack.title": "Meeting pack · {level} · {period}",
         "pack.intro": (
             "The quarterly evaluation meeting's workbook (Excel) and deck (PowerPoint, editable charts) for the "
@@ -1146,6 +1150,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "adjust.yes": "yes",
     },
 }
+
+
+# Parts of the catalog kept beside it while features are built (same rule: both languages,
+# the same keys); merged here so that t() has one catalog.
+def _merge_parts() -> None:
+    import importlib
+
+    for part in ("messages_review", "messages_rectification", "messages_pack"):
+        try:
+            module = importlib.import_module(f"dashboard.{part}")
+        except ModuleNotFoundError:
+            continue
+        for lang, entries in module.MESSAGES.items():
+            clash = set(entries) & set(MESSAGES[lang])
+            if clash:
+                raise KeyError(f"{part}: keys already in the catalog: {sorted(clash)}")
+            MESSAGES[lang].update(entries)
+
+
+_merge_parts()
 
 
 def language() -> str:

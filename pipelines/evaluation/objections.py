@@ -56,7 +56,7 @@ def file(
     returns its id."""
     who, at = user(by), at or register.now()
     period = review._period(period)
-    body = text(text_, "异议内容", "objection")
+    body = text(text_, "异议内容", "objection", lines=True)
     unit_id, unit_name, unit_path = unit(db, level, unit_id)
     if not covers(who.scope, unit_path):
         raise ReviewError(f"单位 {unit_id} 不在用户 {who.name} 的范围内 (the unit is outside the user's scope)")
@@ -132,7 +132,7 @@ def resolve(
     rejected, the note saying why."""
     who, at = user(by, admin=True), at or register.now()
     decision = "accept" if accept else "reject"
-    note = text(note, "处理说明", "note")
+    note = text(note, "处理说明", "note", lines=True)
     with register.writing(db) as con:
         o = _one(con, id)
         if isinstance(o["decision"], str):

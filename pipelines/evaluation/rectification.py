@@ -179,7 +179,7 @@ def update(
     at least one. `by`: any user with the unit in scope. Returns the item as now listed."""
     who, at = user(by), at or register.now()
     if measures is not None:
-        measures = text(measures, "整改措施", "measures")
+        measures = text(measures, "整改措施", "measures", lines=True)
     if status is not None and status not in REPORTED:
         raise ReviewError(f"状态须为 {'、'.join(REPORTED)} 之一 (status must be one of them): {status}")
     attached = attachment(Path(evidence) if evidence else None, evidence_bytes, evidence_name)

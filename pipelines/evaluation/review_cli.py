@@ -178,6 +178,19 @@ def correct(args: argparse.Namespace) -> int:
     return _refusing(action)
 
 
+def demo(args: argparse.Namespace) -> int:
+    """Stage the demo city's review states once (`make run` in demo mode)."""
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as compute: the demo computes a second run
+    from pipelines.evaluation import demo as staging
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    return _refusing(lambda: "\n".join(staging.stage(Path(args.db), log=say).lines()))
+
+
 # --- objections --------------------------------------------------------------------------------------
 
 OBJECTION_HEADERS = ("编号", "期间", "层级", "单位", "提出人", "提出时间", "处理", "处理人", "内容")
@@ -355,6 +368,7 @@ def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     s.add_argument("--by", required=True)
     s.add_argument("--reason", required=True)
     _notice_options(s)
+    review("demo", "stage the demo city in every review state, once (demo data only)", demo)
 
     objection = _group(sub, "objection", "objections (异议) during public notice", default_db)
     o = objection("file", "file an objection against a unit in scope; prints its id last", objection_file)

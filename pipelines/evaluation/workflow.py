@@ -35,10 +35,11 @@ def user(name: str, *, admin: bool = False, approve: bool = False) -> users.User
         return adjustments._user(name, admin=admin, approve=approve)
 
 
-def text(value: str | None, what: str, what_en: str, limit: int = MAX_TEXT) -> str:
-    """A reason, note or text: trimmed, not blank, within `limit`, no control characters."""
+def text(value: str | None, what: str, what_en: str, limit: int = MAX_TEXT, lines: bool = False) -> str:
+    """A reason, note or text: trimmed, not blank, within `limit`, no control characters (but
+    line breaks where `lines`: an objection, a note, measures)."""
     with checked():
-        return adjustments._text(value, what, what_en, limit)
+        return adjustments._text(value, what, what_en, limit, lines)
 
 
 def unit(db: Path, level: str, unit_id: str) -> tuple[str, str, str]:

@@ -84,7 +84,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         print(f"{path}  ({len(payload):,} 字节)")
     print(
-        f"{labels.title(p)}：{len(p.units)} 个单位，整改清单 {len(p.rectification)} 个，评分卡 {len(p.scorecards)} 张；"
+        f"{labels.title(p)}：{len(p.units)} 个单位，整改清单 {len(p.rectification)} 个，"
+        f"上期整改事项 {len(p.followup)} 项，评分卡 {len(p.scorecards)} 张；"
         f"{p.trace}（已记入审计日志 recorded in the audit log）"
     )
     return 0

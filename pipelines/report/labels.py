@@ -143,6 +143,32 @@ def adjustment_lines(p: Pack) -> list[str]:
     ]
 
 
+FOLLOWUP = "上期整改情况"  # the sheet and the slide of last period's rectification items
+
+
+def previous_name(p: Pack) -> str:
+    """The period before, as a sentence names it: 2025年第三季度, 2024年度."""
+    if p.previous is None:
+        return "上期"
+    return f"{p.previous}年度" if p.is_year else quarter(p.previous)
+
+
+def followup_line(p: Pack) -> str:
+    """One line on last period's rectification items: how many in each status at the pack's
+    build time, or that there are none (and why none can be)."""
+    from pipelines.serve.followup import tally
+
+    level = LEVEL_NAMES[p.level]
+    if p.previous is None:
+        return f"无上期整改事项：本次计算中{period_name(p)}之前没有同类期间。"
+    if p.followup.empty:
+        return f"{previous_name(p)}没有{level}整改事项（该期尚未发布，或没有{level}列入整改清单）。"
+    counts = "、".join(f"{status} {n} 项" for status, n in tally(p.followup).items())
+    return (
+        f"{previous_name(p)}{level}整改事项共 {len(p.followup)} 项：{counts}（状态截至 {date_time(p.followup_at)}）。"
+    )
+
+
 def goalposts(lo: float, hi: float, direction: int = 1) -> str:
     return f"{indicator_value(lo, lo, hi)} – {indicator_value(hi, lo, hi)}{'' if direction == 1 else '（越低越好）'}"
 

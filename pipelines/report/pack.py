@@ -25,6 +25,7 @@ from pipelines.access.masking import mask_name
 from pipelines.access.scope import as_unit
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.report.rectification_rule import carded, rectification, scorecard
+from pipelines.serve import followup as served_followup
 from pipelines.serve import geometry, members, periods, runs
 from pipelines.serve import units as served_units
 from pipelines.serve.query import published
@@ -67,6 +68,10 @@ class Pack:
     # Not the period's official run (none yet, or another run named): every sheet and slide says 草稿.
     draft: bool = False
     review: object = None  # the period's review.Status (state, notice dates, publications); None: unknown
+    # 上期整改情况: the tracked rectification items of `previous` (the level's, in scope) and
+    # their status at `followup_at` (when the pack was built); empty when there are none.
+    followup: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=served_followup.COLUMNS))
+    followup_at: dt.datetime | None = None
 
     @property
     def is_year(self) -> bool:
@@ -227,10 +232,13 @@ def build(
     scorecards: int = DEFAULT_SCORECARDS,
     generated_by: str = "",
     draft: bool = True,
+    at: dt.datetime | None = None,
 ) -> Pack:
     """The pack for `period`, `level` and `scope` from the run `run` (default: the period's
     official run; without one the latest, labelled 草稿, unless `draft` is False: then PackError),
-    on a read connection to the published warehouse and results (scores_db.connect_read)."""
+    on a read connection to the published warehouse and results (scores_db.connect_read).
+    The previous period's rectification items show their status at `at` (China time; default:
+    the register's clock now)."""
     if level not in LEVELS:
         raise PackError(f"level {level}: 层级应为 {', '.join(LEVELS)}")
     record, choice = _run(con, run, period, draft)
@@ -247,6 +255,10 @@ def build(
     year = kind == periods.YEAR
     # Indicators are scored per quarter only: a year has no scorecards and no weakest indicators.
     values = None if year else _indicator_values(con, run_id, period, level, ranked)
+    if at is None:
+        from pipelines.evaluation.register import now  # the register's clock (China time)
+
+        at = now()
     return Pack(
         period=period,
         previous=previous,
@@ -270,4 +282,6 @@ def build(
         scope_years=served_units.history(con, run_id, *as_unit(scope), kind=periods.YEAR) if year else pd.DataFrame(),
         draft=choice.draft,
         review=choice.status,
+        followup=served_followup.items(con, previous, level, scope, at),
+        followup_at=at,
     )

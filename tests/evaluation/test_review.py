@@ -286,3 +286,16 @@ def test_a_failed_audit_keeps_nothing(db, monkeypatch):
     with pytest.raises(audit.AuditKeyError):
         review.submit(db, P, by="admin", run=1, at=T0)
     assert review.state(db, P).state == review.DRAFT
+
+
+def test_an_objection_may_span_lines_but_no_other_control_character(db):
+    _on_notice(db)
+    number = objections.file(
+        db, period=P, level="grid", unit_id=G1, by="east", text_="一、服务记录缺失\r\n二、满意度有误", at=T0
+    )
+    assert objections.listing(db, filed_by="east").iloc[0].text == "一、服务记录缺失\n二、满意度有误"
+    with pytest.raises(ReviewError, match="control characters"):
+        objections.file(db, period=P, level="grid", unit_id=G1, by="east", text_="数据\x1b[2J有误", at=T0)
+    with pytest.raises(ReviewError, match="control characters"):  # a reason stays on one line
+        review.withdraw(db, P, by="admin", reason="第一行\n第二行", at=T0)
+    assert number == 1
