@@ -285,7 +285,10 @@ def _refuse_unofficial(asked: str | None, offered: list[str], known: set[str]) -
         raise OutOfScope(f"period {asked}")
 
 
-def current() -> View:
+def current(draft_if_none: bool = False) -> View:
+    """The page's View. `draft_if_none`: an administrator on a period without an official run
+    reads the latest computation as a draft (the 加减分 page, whose forms do not depend on a
+    result being official) instead of being told to switch to it."""
     from dashboard import data
     from dashboard.viewer import current as viewer
 
@@ -307,6 +310,8 @@ def current() -> View:
     # The sidebar's scope tree and grid types are those of the latest run (the same units).
     f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, latest["run_id"]), v.scope, offered)
     choice = data.choice(s, f.period, draft=draft, run=named_run)
+    if choice.run is None and draft_if_none and v.admin:
+        choice = data.choice(s, f.period, draft=True)
     if choice.run is None:  # an administrator's period with no official run yet
         st.info(t("review.no_official", period=f.label))
         st.stop()

@@ -31,7 +31,7 @@ MESSAGE = "adj_message"  # the outcome of the last action, shown after the rerun
 
 v = viewer()
 lang = language()
-view = current()  # the run shown for the chosen period: what "applied" is said of
+view = current(draft_if_none=True)  # the run shown for the chosen period: what "applied" is said of
 s, shown_run = view.stamp, view.run
 run = data.latest_run(s)  # entries are entered against the latest computation's periods and units
 periods = data.periods(s, run["run_id"])

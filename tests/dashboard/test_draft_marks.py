@@ -138,6 +138,13 @@ def test_the_adjustments_page_speaks_of_the_run_shown(monkeypatch, city, period,
     assert ("第 1 次计算已计入" if run == 1 else "最新计算已计入") in table.columns
 
 
+def test_an_administrator_enters_adjustments_for_a_quarter_without_an_official_run(monkeypatch, city):
+    at = app(monkeypatch, city["db"], "adjustments", user="admin", period=city["draft"])  # no ?draft=1
+    assert not at.exception and not at.error
+    assert any("草稿" in w.value for w in at.warning)  # the latest computation, marked as a draft
+    assert "提交录入" in [b.label for b in at.button]  # the entry form is there
+
+
 @pytest.mark.parametrize("draft", [False, True])
 def test_a_members_history_is_the_official_one_unless_a_draft_is_shown(monkeypatch, city, draft):
     """Official view: only the published quarter (no official run for the others), from run 1;
