@@ -52,8 +52,10 @@ run: demo
 	if [ ! -f "$$db" ]; then $(MAKE) --no-print-directory load; \
 	elif [ ! -f "$${db%.*}.scores.duckdb" ]; then $(MAKE) --no-print-directory compute; \
 	else echo "published database present: $$db (make load to reload, make compute to recompute)"; fi
-	@# Demo mode (the demo data): demo users of every role, created once, credentials printed.
-	@if [ "$(RAW)" = "$(DEMO_DIR)" ]; then $(BIN)/python -m pipelines users demo; \
+	@# Demo mode (the demo data): demo users of every role, created once, credentials printed; then the
+	@# demo city in every review state, staged once (a refusal, e.g. other data loaded, does not stop the run).
+	@if [ "$(RAW)" = "$(DEMO_DIR)" ]; then $(BIN)/python -m pipelines users demo && \
+		{ $(BIN)/python -m pipelines review demo || echo "演示审核状态未布置 (demo review states not staged)"; }; \
 	else $(BIN)/python -m pipelines users list; fi
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 

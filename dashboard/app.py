@@ -79,6 +79,8 @@ def main() -> None:
                 page("bigscreen", "nav.bigscreen", "tv", url="bigscreen"),
                 page("pack", "nav.pack", "slideshow", url="pack"),
                 page("adjustments", "nav.adjustments", "exposure"),
+                page("review", "nav.review", "gavel", shown=viewer is None or viewer.admin or viewer.approve),
+                page("rectification", "nav.rectification", "task_alt"),
             ],
             t("nav.section.drill"): [
                 page("profile", "nav.profile", "search"),

@@ -22,6 +22,7 @@ Access is enforced here, for every page, table, chart and download alike, in one
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -46,6 +47,7 @@ from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.report import pack
 from pipelines.serve import geometry, members, quality, runs, units
+from pipelines.serve import history as served_history
 from pipelines.serve import periods as serve_periods
 from pipelines.serve.periods import is_year
 
@@ -64,6 +66,7 @@ class Stamp:
     db: str
     warehouse_mtime: int | None
     scores_mtime: int | None
+    register_mtime: int | None = None  # the evaluation register beside the warehouse (review states)
 
     @property
     def loaded(self) -> bool:
@@ -75,12 +78,15 @@ class Stamp:
 
 
 def stamp() -> Stamp:
+    from pipelines.evaluation.register import evaluation_path
+
     db = db_path()
-    scores = scores_path(db)
+    scores, register = scores_path(db), evaluation_path(db)
     return Stamp(
         str(db),
         db.stat().st_mtime_ns if db.exists() else None,
         scores.stat().st_mtime_ns if scores.exists() else None,
+        register.stat().st_mtime_ns if register.exists() else None,
     )
 
 
@@ -158,7 +164,8 @@ admin_only = _requires(lambda v: v.admin)
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def latest_run(s: Stamp) -> dict | None:
-    """The run the dashboard shows (serve.runs.resolve: the newest computation): run id, time,
+    """The newest computation (serve.runs.resolve without a period; what an administrator's
+    draft switch reads — pages read each period's run through `choice`): run id, time,
     methodology version, config hash and data digest."""
     if not s.computed:
         return None
@@ -167,6 +174,99 @@ def latest_run(s: Stamp) -> dict | None:
         record = None if run is None else runs.record(con, run)
     if record is None:
         return None
+    return {k: record[k] for k in ("run_id", "computed_at", "methodology_version", "config_hash", "data_digest")}
+
+
+# --- official runs: each period's run from the review register (docs/review.md) ---------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _reviews(s: Stamp) -> dict:
+    """Every period with review events: its review.Status ({} before any review began)."""
+    from pipelines.evaluation import review
+
+    if s.register_mtime is None:
+        return {}
+    return {st_.period: st_ for st_ in review.statuses(Path(s.db), with_drafts=False)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _choice(s: Stamp, period: str, run: int | None) -> runs.Choice:
+    with _connect(s) as con:
+        return runs.choose(con, run, period)
+
+
+def reviewing(s: Stamp) -> bool:
+    """Whether the review procedure is in use: some period has a review event. Before that
+    (legacy), every viewer reads the latest run, marked as not reviewed."""
+    return bool(_reviews(s))
+
+
+def official_periods(s: Stamp) -> pd.DataFrame:
+    """The periods with an official run (公示中 or 已发布), as run_periods rows of their
+    official runs, quarters first then years, oldest first."""
+    rows = [
+        frame[frame["period"] == p]
+        for p, status in _reviews(s).items()
+        if status.official is not None
+        for frame in [run_periods(s, int(status.official))]
+    ]
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["period", "kind", "complete"])
+    key = out["period"].map(lambda p: (len(p) == 4, p))
+    return out.assign(_k=key).sort_values("_k").drop(columns="_k").reset_index(drop=True)
+
+
+def offered_periods(s: Stamp) -> pd.DataFrame:
+    """The periods the viewer's selector offers (run_periods rows): a unit user only periods
+    with an official run (once the review procedure is in use); an administrator, and everyone
+    before it, the latest run's periods and any official period besides."""
+    latest = latest_run(s)
+    mine = run_periods(s, latest["run_id"]) if latest else pd.DataFrame(columns=["period", "kind", "complete"])
+    if not reviewing(s):
+        return mine
+    official = official_periods(s)
+    if not viewer().admin:
+        return official
+    extra = official[~official["period"].isin(mine["period"])]
+    both = pd.concat([mine, extra], ignore_index=True)
+    key = both["period"].map(lambda p: (len(p) == 4, p))
+    return both.assign(_k=key).sort_values("_k").drop(columns="_k").reset_index(drop=True)
+
+
+def choice(s: Stamp, period: str, draft: bool = False, run: int | None = None) -> runs.Choice:
+    """The run a page reads for `period` (serve.runs.choose): its official run; with `draft`
+    (administrators only) the latest computation, or `run` when named, marked draft unless it is
+    the official one. Before any review (legacy) the latest run, a draft. OutOfScope for a unit
+    user asking for a draft, a named run, or a period without an official run; a run whose
+    choice is None (an administrator's period without an official run) is for the page to say."""
+    v = viewer()
+    if (draft or run is not None) and not v.admin:
+        raise OutOfScope("draft" if draft else f"run {run}")
+    latest = latest_run(s)
+    if not reviewing(s):
+        named = run if run is not None else (latest["run_id"] if latest else None)
+        return _choice(s, period, named) if named is not None else runs.Choice(None, True, None)
+    if draft and run is None and latest:
+        run = int(latest["run_id"])
+    picked = _choice(s, period, run)
+    if not v.admin and (picked.draft or picked.run is None):
+        raise OutOfScope(f"period {period}")
+    return picked
+
+
+def _official_only(s: Stamp, rows: pd.DataFrame) -> pd.DataFrame:
+    """A run's rows over many periods (a history) as the viewer may see them: a unit user, once
+    the review is in use, only the periods with an official run (never a draft period that the
+    run also computed); everyone else every row."""
+    if viewer().admin or not reviewing(s) or "period" not in rows:
+        return rows
+    shown = set(official_periods(s)["period"])
+    return rows[rows["period"].isin(shown)].reset_index(drop=True)
+
+
+def run_info(s: Stamp, run: int) -> dict:
+    """A run's id, time, methodology version, config hash and data digest."""
+    record = _run_record(s, run)
     return {k: record[k] for k in ("run_id", "computed_at", "methodology_version", "config_hash", "data_digest")}
 
 
@@ -248,17 +348,40 @@ def _unit_scores(s: Stamp, run: int, period: str, level: str, scope: str) -> pd.
     return rows.drop(columns=["prev_composite", "prev_grade"])  # the pack's; pages read rank_change
 
 
-def unit_history(s: Stamp, run: int, level: str, unit_id: str, kind: str = serve_periods.QUARTER) -> pd.DataFrame:
-    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`) of
-    the run, oldest first."""
+# What a history reads: one run for every period (an int), or each period from its own run
+# ((period, run) pairs: an official view's periods with their official runs).
+HistoryRuns = int | served_history.Pairs
+
+
+def history_runs(s: Stamp, choice: runs.Choice) -> HistoryRuns:
+    """The runs a page's histories read, from the page's choice (View.choice): in an official
+    view each period with an official run (published or on notice) from that run, so a past
+    period shows what was published for it; in a draft view (and before any review) the run
+    shown, for every period."""
+    if choice.draft or not reviewing(s):
+        return int(choice.run)
+    return tuple(sorted((p, int(st_.official)) for p, st_ in _reviews(s).items() if st_.official is not None))
+
+
+def unit_history(
+    s: Stamp, runs_: HistoryRuns, level: str, unit_id: str, kind: str = serve_periods.QUARTER
+) -> pd.DataFrame:
+    """A unit's scores, grade, ranks and lists in every quarter (or every year: `kind`),
+    oldest first: of one run, or of each period from its own run (`history_runs`)."""
     _check_unit(s, level, unit_id)
-    return _read(s, units.history, run, level, unit_id, kind)
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.unit, runs_, level, unit_id, kind)
+    return _official_only(s, _read(s, units.history, runs_, level, unit_id, kind))
 
 
-def level_history(s: Stamp, run: int, level: str, scope: str = "", kind: str = serve_periods.QUARTER) -> pd.DataFrame:
+def level_history(
+    s: Stamp, runs_: HistoryRuns, level: str, scope: str = "", kind: str = serve_periods.QUARTER
+) -> pd.DataFrame:
     """Every unit of a level in scope in every quarter (or every year: `kind`): scores,
-    grade, composite rank."""
-    return _read(s, units.level_history, run, level, _narrowed(scope), kind)
+    grade, composite rank; of one run, or of each period from its own run (`history_runs`)."""
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.level, runs_, level, _narrowed(scope), kind)
+    return _official_only(s, _read(s, units.level_history, runs_, level, _narrowed(scope), kind))
 
 
 def unit_adjustments(s: Stamp, run: int, period: str | None, level: str, unit_id: str) -> pd.DataFrame:
@@ -269,7 +392,8 @@ def unit_adjustments(s: Stamp, run: int, period: str | None, level: str, unit_id
 
 
 def run_adjustments(s: Stamp, run: int, scope: str = "") -> pd.DataFrame:
-    """Every adjustment the run applied within the scope."""
+    """Every adjustment the run applied within the scope (the 加减分 page asks of the run it
+    shows for the chosen period: View.choice.run)."""
     return _read(s, units.adjustments, run, _narrowed(scope))
 
 
@@ -374,10 +498,13 @@ def _member_list(s: Stamp, run: int, period: str, scope: str, which: str, limit:
         return members.listed(con, run, period, scope, which, limit)[MEMBER_COLUMNS]
 
 
-def member_history(s: Stamp, run: int, member_no: int, scope: str = "") -> pd.DataFrame:
+def member_history(s: Stamp, runs_: HistoryRuns, member_no: int, scope: str = "") -> pd.DataFrame:
     """One member's quarters: grid, services, hours, claims, rating, score and tier (only
-    quarters in which the member was counted in a grid in scope)."""
-    return _read(s, members.history, run, member_no, _narrowed(scope))
+    quarters in which the member was counted in a grid in scope); of one run, or of each period
+    from its own run (`history_runs`)."""
+    if isinstance(runs_, tuple):
+        return _read(s, served_history.member, runs_, member_no, _narrowed(scope))
+    return _official_only(s, _read(s, members.history, runs_, member_no, _narrowed(scope)))
 
 
 def member_identity(s: Stamp, member_no: int, scope: str = "") -> dict | None:
@@ -497,22 +624,42 @@ def outside_geometry(s: Stamp) -> list[dict]:
 # --- the meeting pack ----------------------------------------------------------------------
 
 
-def meeting_pack(s: Stamp, run: int, period: str, level: str, scope: str = "", scorecards: int = 30) -> pack.Pack:
+def meeting_pack(
+    s: Stamp, run: int, period: str, level: str, scope: str = "", scorecards: int = 30, draft: bool = False
+) -> pack.Pack:
     """The quarterly meeting pack of a level in scope (pipelines/report/pack.py): its ranking,
-    lists, rectification list, scorecards, trend, boundaries and top members, with members'
-    names as the viewer may see them and the viewer named as its maker."""
+    lists, rectification list, last period's rectification items (their status today),
+    scorecards, trend, boundaries and top members, with members' names as the viewer may see
+    them and the viewer named as its maker. A draft (`draft`: the page shows one, View.choice)
+    is a draft pack, 草稿 on every sheet and slide, as the command line makes it."""
+    from pipelines.evaluation.register import now
+
     v = viewer()
-    return _meeting_pack(s, run, period, level, _narrowed(scope), scorecards, v.show_names, v.name)
+    today = now().date()  # the items' status is of the day: the cache keeps it no longer
+    return _meeting_pack(s, run, period, level, _narrowed(scope), scorecards, v.show_names, v.name, draft, today)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _meeting_pack(
-    s: Stamp, run: int, period: str, level: str, scope: str, scorecards: int, show_names: bool, name: str
+    s: Stamp,
+    run: int,
+    period: str,
+    level: str,
+    scope: str,
+    scorecards: int,
+    show_names: bool,
+    name: str,
+    draft: bool,
+    today: dt.date,
 ) -> pack.Pack:
+    from pipelines.evaluation.register import now
+
     with _connect(s) as con:
-        return pack.build(
-            con, period, level, scope, run=run, show_names=show_names, scorecards=scorecards, generated_by=name
-        )
+        made = {"show_names": show_names, "scorecards": scorecards, "generated_by": name, "at": now()}
+        p = pack.build(con, period, level, scope, run=run, **made)
+    # The run named is a draft unless it is the period's official run; a page showing a draft
+    # (however it came to) never offers a pack without the mark.
+    return dataclasses.replace(p, draft=True) if draft and not p.draft else p
 
 
 # --- the evaluation register (加减分): read and written at each click, never cached -------------

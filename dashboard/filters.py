@@ -194,27 +194,126 @@ def period_note(f: Filters) -> None:
 
 @dataclass(frozen=True)
 class View:
-    """What every review page starts from: the published files, the latest run, its
-    periods (quarters, then years), and the filters chosen in the sidebar."""
+    """What every review page starts from: the published files, the run read for the chosen
+    period (its official run, or a draft an administrator switched to), the periods offered
+    (quarters, then years), the filters chosen in the sidebar, and the choice (serve.runs.Choice:
+    whether the run is a draft, the period's review state)."""
 
     stamp: object
     run: dict
     periods: list[str]
     f: Filters
+    choice: object = None  # serve.runs.Choice
 
 
-def current() -> View:
+def _draft_toggle() -> bool:
+    """An administrator's switch to the latest computation (a draft), bound to ?draft=1."""
+    key = "f_draft"
+    if "draft" in st.query_params:
+        st.session_state[key] = st.query_params.get("draft") == "1"
+    elif key not in st.session_state:
+        st.session_state[key] = False
+
+    def write() -> None:
+        _put("draft", "1" if st.session_state[key] else "")
+
+    with st.sidebar:
+        on = st.toggle(t("review.draft_toggle"), key=key, on_change=write, help=t("review.draft_help"))
+    _put("draft", "1" if on else "")
+    return on
+
+
+def _date(value: object) -> str:
+    return str(value)[:10] if value is not None else ""
+
+
+def review_banner(choice, period_label: str, legacy: bool, admin: bool) -> None:
+    """At the top of every review page: 草稿 when the run is not the period's official one, else
+    公示中 with the notice dates (and a correction's reason) or 已发布 with its date, and the
+    corrections published before."""
+    status = choice.status
+    if legacy:
+        if admin:
+            st.warning(t("review.legacy_admin", period=period_label), icon=":material/edit_note:")
+        else:  # under the period selector: the procedure is not in use, nothing here claims to be official
+            st.sidebar.caption(t("review.legacy", period=period_label))
+        return
+    if choice.draft:
+        official = getattr(status, "official", None)
+        key = "review.draft_over" if official is not None else "review.draft"
+        st.warning(
+            t(key, period=period_label, run=choice.run, official=official, state=getattr(status, "state", "草稿")),
+            icon=":material/edit_note:",
+        )
+        return
+    if status.state == "公示中":
+        start, end = status.notice_start, status.notice_end
+        if status.correction:
+            st.info(
+                t("review.notice_correction", period=period_label, start=_date(start), end=_date(end),
+                  reason=status.correction),
+                icon=":material/campaign:",
+            )  # fmt: skip
+        else:
+            st.info(
+                t("review.notice", period=period_label, start=_date(start), end=_date(end)), icon=":material/campaign:"
+            )
+    elif status.published is not None:
+        st.success(
+            t("review.published", period=period_label, date=_date(status.published.published_at)),
+            icon=":material/verified:",
+        )
+    corrections = [p for p in status.history if p.reason]
+    if corrections:
+        with st.expander(t("review.history", n=len(corrections))):
+            for p in status.history:
+                st.caption(
+                    t("review.history_row", date=_date(p.published_at), run=p.run, reason=p.reason or t("review.first"))
+                )
+
+
+def _refuse_unofficial(asked: str | None, offered: list[str], known: set[str]) -> None:
+    """A unit user's URL asking for a period or run they are not offered: refused (OutOfScope,
+    audited by the app), not silently replaced."""
+    from dashboard.viewer import OutOfScope
+
+    if "run" in st.query_params:
+        raise OutOfScope(f"run {st.query_params.get('run')}")
+    if st.query_params.get("draft") == "1":
+        raise OutOfScope("draft")
+    if asked and asked not in offered and asked in known:
+        raise OutOfScope(f"period {asked}")
+
+
+def current(draft_if_none: bool = False) -> View:
+    """The page's View. `draft_if_none`: an administrator on a period without an official run
+    reads the latest computation as a draft (the 加减分 page, whose forms do not depend on a
+    result being official) instead of being told to switch to it."""
     from dashboard import data
     from dashboard.viewer import current as viewer
 
+    v = viewer()
     s = data.stamp()
-    run = data.latest_run(s)
-    periods = data.periods(s, run["run_id"])
-    f = sidebar(
-        periods,
-        data.scope_tree(s),
-        data.peer_classes(s, run["run_id"]),
-        viewer().scope,
-        data.run_periods(s, run["run_id"]),
-    )
-    return View(s, run, periods, f)
+    latest = data.latest_run(s)
+    offered = data.offered_periods(s)
+    periods = list(offered["period"])
+    legacy = not data.reviewing(s)
+    if not v.admin:
+        known = set(data.periods(s, latest["run_id"])) | set(data.official_periods(s)["period"])
+        _refuse_unofficial(st.query_params.get("period"), periods, known)
+    if not periods:
+        st.info(t("review.nothing"))
+        st.stop()
+    draft = _draft_toggle() if v.admin else False
+    named = st.query_params.get("run") if v.admin else None
+    named_run = int(named) if named and str(named).isdigit() else None
+    # The sidebar's scope tree and grid types are those of the latest run (the same units).
+    f = sidebar(periods, data.scope_tree(s), data.peer_classes(s, latest["run_id"]), v.scope, offered)
+    choice = data.choice(s, f.period, draft=draft, run=named_run)
+    if choice.run is None and draft_if_none and v.admin:
+        choice = data.choice(s, f.period, draft=True)
+    if choice.run is None:  # an administrator's period with no official run yet
+        st.info(t("review.no_official", period=f.label))
+        st.stop()
+    review_banner(choice, f.label, legacy, v.admin)
+    return View(s, data.run_info(s, int(choice.run)), periods, f, choice)

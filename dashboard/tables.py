@@ -166,10 +166,10 @@ def applied_adjustments(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def register_entries(rows: pd.DataFrame, lang: str, applied: set[int]) -> pd.DataFrame:
+def register_entries(rows: pd.DataFrame, lang: str, applied: set[int], applied_by: str | None = None) -> pd.DataFrame:
     """The register's entries as the adjustments page lists them: id, unit, period, kind,
     points, reason, evidence, state, who entered and who decided, when (and why), and whether
-    the latest run applied the entry."""
+    the run shown applied the entry (its column headed `applied_by`; default: the latest run)."""
 
     def when(v: object) -> str:
         return "" if v is None or pd.isna(v) else date_time(v, lang)
@@ -192,7 +192,9 @@ def register_entries(rows: pd.DataFrame, lang: str, applied: set[int]) -> pd.Dat
             t("adjust.entered"): [who(b, a) for b, a in zip(rows["entered_by"], rows["entered_at"], strict=True)],
             t("adjust.decided"): [who(b, a) for b, a in zip(rows["decided_by"], rows["decided_at"], strict=True)],
             t("adjust.decision_reason"): rows["decision_reason"].fillna("").to_numpy(),
-            t("adjust.in_run"): [t("adjust.yes") if int(i) in applied else "" for i in rows["adjustment_id"]],
+            applied_by or t("adjust.in_run"): [
+                t("adjust.yes") if int(i) in applied else "" for i in rows["adjustment_id"]
+            ],
         }
     )
 
@@ -327,3 +329,26 @@ def member_identity(who: dict) -> pd.DataFrame:
             t("members.phone_masked"): [who["phone_masked"] or "—"],
         }
     )
+
+
+DRAFT_PREFIX = "草稿_"  # a draft's downloaded file: never mistaken for an official result once saved
+
+
+def shows_draft(view) -> bool:
+    """Whether a page (its filters.View) shows a draft that its downloads and the big screen must
+    mark: a run that is not the period's official one, once the review procedure is in use (an
+    administrator's switch or named run). Before any review every viewer reads the latest run,
+    and the page's banner says it is not reviewed (filters.review_banner)."""
+    from dashboard import data
+
+    return bool(getattr(view.choice, "draft", False)) and data.reviewing(view.stamp)
+
+
+def draft_file(name: str, draft: bool) -> str:
+    """A download's file name: a draft's starts with 草稿_."""
+    return f"{DRAFT_PREFIX}{name}" if draft else name
+
+
+def draft_label(label: str, draft: bool) -> str:
+    """A download button's label: a draft's says 草稿."""
+    return t("packx.draft_label", label=label) if draft else label

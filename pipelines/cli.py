@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from pipelines import settings
@@ -85,9 +86,14 @@ def _export(args: argparse.Namespace) -> int:
         if args.what == "quarantine":
             frame = exports.quarantine(con, scope)
         else:
-            run = runs.resolve(con, args.run, args.period)
+            # The period's official run by default; without one the latest, said on stderr to be a draft.
+            choice = runs.choose(con, args.run, args.period, draft=True)
+            run = choice.run
             if args.run is not None and run is None:
                 raise SystemExit(f"run {args.run}: 没有这次计算 (no such run)")
+            note = runs.draft_note(choice, args.period)
+            if note:
+                print(note, file=sys.stderr)
             if args.what == "scores":
                 frame = exports.scores(con, run, scope, args.period, args.level)
             else:
@@ -147,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=["quarantine", "scores", "members"])
     export.add_argument("--level", choices=LEVELS)
     export.add_argument("--period", help="a quarter (2025Q4) or a year (2025)")
-    export.add_argument("--run", type=int, help="a past computation (run id; default: the latest), as it was published")
+    export.add_argument(
+        "--run",
+        type=int,
+        help="any computation (run id; default: the period's official run, else the latest as a draft)",
+    )
     export.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
     export.add_argument("--db", default=str(default_db))
     export.add_argument("--out", required=True)
@@ -164,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.evaluation.cli import register as register_adjust
 
     register_adjust(sub, default_db)
+
+    from pipelines.evaluation.review_cli import register as register_review
+
+    register_review(sub, default_db)
     return parser
 
 

@@ -8,7 +8,8 @@
 - Everyone else sees the approved entries (已生效) concerning units in scope.
 
 An approved entry counts from the next computation (`python -m pipelines compute`): each entry
-says whether the latest run applied it. Every change is written by the register, which audits
+says whether the run the page shows for the period chosen in the sidebar (its official run, or
+an administrator's draft: filters.current) applied it. Every change is written by the register, which audits
 it; a refusal (AdjustmentError) is shown as an error, an entry outside the scope is refused by
 the data layer (dashboard/data.py) like any other data."""
 
@@ -19,7 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard import data, tables
-from dashboard.filters import period_labels
+from dashboard.filters import current, period_labels
 from dashboard.formatting import date_time
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
@@ -30,19 +31,20 @@ MESSAGE = "adj_message"  # the outcome of the last action, shown after the rerun
 
 v = viewer()
 lang = language()
-s = data.stamp()
-run = data.latest_run(s)
+view = current(draft_if_none=True)  # the run shown for the chosen period: what "applied" is said of
+s, shown_run = view.stamp, view.run
+run = data.latest_run(s)  # entries are entered against the latest computation's periods and units
 periods = data.periods(s, run["run_id"])
 labels = period_labels(data.run_periods(s, run["run_id"]))
 
 st.title(t("adjust.title"))
 st.caption(t("adjust.intro"))
-applied = data.run_adjustments(s, run["run_id"])
+applied = data.run_adjustments(s, int(shown_run["run_id"]))
 st.info(
     t(
         "adjust.next_compute",
-        run=run["run_id"],
-        time=date_time(run["computed_at"], lang),
+        run=shown_run["run_id"],
+        time=date_time(shown_run["computed_at"], lang),
         n=len(applied),
     ),
     icon=":material/info:",
@@ -174,5 +176,7 @@ else:
     if shown:
         entries = entries[entries["state"].isin(shown)]
     in_run = {int(i) for i in applied["adjustment_id"]}
-    st.dataframe(tables.register_entries(entries, lang, in_run), hide_index=True)
-    st.caption(t("adjust.in_run_help", run=run["run_id"]))
+    latest = int(shown_run["run_id"]) == int(run["run_id"])  # else the column names the run it is about
+    applied_by = None if latest else t("packx.in_run", run=shown_run["run_id"])
+    st.dataframe(tables.register_entries(entries, lang, in_run, applied_by), hide_index=True)
+    st.caption(t("adjust.in_run_help", run=shown_run["run_id"]))

@@ -10,7 +10,11 @@ Everything comes from the URL, so the screen is one link:
 page's, checked the same way: a value that is not an option falls back to the default.
 
 The panels turn in a fragment that reruns every `interval` seconds; each turn counts as
-activity for the idle sign-out, up to a cap after sign-in (auth.keep_alive_display)."""
+activity for the idle sign-out, up to a cap after sign-in (auth.keep_alive_display).
+
+The run is every page's (filters.current): the period's official run; a draft only when an
+administrator switched to one (?draft=1), and then every panel is marked 草稿 in its heading
+and its footer. A unit user's screen is never a draft (current() refuses one)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, clock, colours, data
+from dashboard import auth, clock, colours, data, tables
 from dashboard.filters import current
 from dashboard.formatting import rank_change, score
 from dashboard.i18n import t
@@ -92,6 +96,9 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .pbi-bs-lists h3 .pbi-bs-label { font-size: 1em; padding: 0.1em 0.6em; border: 1px solid $muted; }
 .pbi-bs-empty { color: $muted; font-size: 1.3em; padding: 1em 0; }
 .pbi-bs-foot { color: $muted; font-size: 0.8em; text-align: right; }
+.pbi-bs-draft { display: inline-block; margin-left: 0.6em; padding: 0.05em 0.5em; border-radius: 0.3em;
+  background: #c62828; color: #ffffff; font-size: 0.6em; vertical-align: middle; }
+.pbi-bs-foot .pbi-bs-draft { font-size: 1em; margin: 0 0.6em 0 0; }
 </style>""")
 
 
@@ -257,13 +264,19 @@ def _look(theme: Theme) -> Look:
     )
 
 
+def _draft_mark() -> str:
+    """草稿 beside every panel's title when the screen shows a draft (else nothing)."""
+    return f'<span class="pbi-bs-draft">{_e(t("packx.draft_mark"))}</span>' if draft else ""
+
+
 # Meeting mode, always: a link without it opens again with it (the gate builds the viewer).
 if not viewer().meeting:
     st.query_params["meeting"] = "1"
     st.rerun()
 
-view = current()
+view = current()  # the official run of the period, as on every page; a draft only by an administrator's switch
 s, run, f = view.stamp, view.run, view.f
+draft = tables.shows_draft(view)  # then every panel says 草稿, in its heading and its footer
 theme_name = _param("theme", THEMES, THEME_DEFAULT)
 theme = THEMES[theme_name]
 seconds = interval(st.query_params.get("interval"))
@@ -297,7 +310,7 @@ def screen() -> None:
     dots = "".join("●" if i == number else "○" for i in range(len(PANELS)))
     st.html(
         f'<div class="pbi-bs pbi-bs-head" data-panel="{panel}" data-theme="{theme_name}">'
-        f'<div class="pbi-bs-title">{_e(title)}</div>'
+        f'<div class="pbi-bs-title">{_e(title)}{_draft_mark()}</div>'
         f'<div class="pbi-bs-context">{_e(context)}<span class="pbi-bs-dots">{dots}</span> '
         f'<span class="pbi-bs-position">{number + 1} / {len(PANELS)}</span></div></div>'
     )
@@ -306,7 +319,8 @@ def screen() -> None:
     elif panel == "lists":
         st.html(f'<div class="pbi-bs">{_lists(units, level)}</div>')
     elif panel == "trends":
-        history = data.unit_history(s, run["run_id"], scope_level, scope_id, f.kind)  # its quarters, or its years
+        # its quarters (or its years), each as published for it; a draft screen: the draft run for all
+        history = data.unit_history(s, data.history_runs(s, view.choice), scope_level, scope_id, f.kind)
         if history.empty:
             st.html(f'<div class="pbi-bs pbi-bs-empty">{_e(t("bigscreen.no_history"))}</div>')
         else:
@@ -322,7 +336,8 @@ def screen() -> None:
             chart = figure(s, level, f.scope, viewer().scope, run["run_id"], f.period, f.index, labels, _look(theme))
             st.plotly_chart(chart, key="bs_map", theme=None, config={"displayModeBar": False, "scrollZoom": False})
     footer = t("bigscreen.pinned") if pinned else t("bigscreen.footer", seconds=seconds)
-    st.html(f'<div class="pbi-bs pbi-bs-foot">{_e(footer)}</div>')
+    note = f'<span class="pbi-bs-draft">{_e(t("packx.bigscreen_draft", run=run["run_id"]))}</span>' if draft else ""
+    st.html(f'<div class="pbi-bs pbi-bs-foot">{note}{_e(footer)}</div>')
 
 
 screen()

@@ -60,7 +60,7 @@ for chosen, rows in ((event, top), (idle_event, idle)):
         st.query_params["member"] = str(int(rows["member_no"].iloc[chosen.selection.rows[0]]))
 asked = st.query_params.get("member", "")
 if asked.isdigit() and len(asked) <= 9:
-    history = data.member_history(s, run["run_id"], int(asked), f.scope)
+    history = data.member_history(s, data.history_runs(s, view.choice), int(asked), f.scope)
     history = history[history["period"].map(period_kind) == f.kind]  # their quarters, or their years
     who = data.member_identity(s, int(asked), f.scope)
     st.subheader(t("members.history", member=asked))

@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import colours, data
+from dashboard import colours, data, followup_data
 from dashboard.filters import current, period_note
-from dashboard.formatting import count, date_time, score
+from dashboard.formatting import count, date, date_time, score
 from dashboard.i18n import language, t
 from pipelines.serve.periods import previous as previous_period
 from pipelines.vocabulary import BLACK_LIST, RED_LIST, SCORES
@@ -37,7 +37,7 @@ for col, key in zip(st.columns(4), ("grids", "members", "services", "demands"), 
     col.metric(t(f"count.{key}"), count(counts[key], lang))
 
 st.subheader(t("overview.scores", unit=f.scope or t("level.city")))
-history = data.unit_history(s, run["run_id"], scope_level, scope_id, f.kind).set_index("period")
+history = data.unit_history(s, data.history_runs(s, view.choice), scope_level, scope_id, f.kind).set_index("period")
 previous = previous_period(periods, f.period)  # the quarter before, or the year before
 for col, key in zip(st.columns(4), SCORES, strict=True):
     now = history[key].get(f.period)
@@ -95,3 +95,22 @@ with right:
 
 if (held := data.quarantined(s, f.scope)) > 0:
     st.info(t("overview.quarantine", n=count(held, lang)))
+
+# Rectification items in the viewer's scope past their deadline (整改跟踪), when there are any.
+overdue = followup_data.overdue_items(s)
+if len(overdue):
+    st.warning(t("rect.overdue_title", n=len(overdue)), icon=":material/alarm:")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("overview.unit"): overdue["unit_name"].fillna(overdue["unit_id"]).to_numpy(),
+                t("filter.period"): overdue["period"].to_numpy(),
+                t("rect.deadline"): [date(d, lang) for d in overdue["deadline"]],
+                t("rect.days"): overdue["days"].to_numpy(),
+            }
+        ).head(PREVIEW),
+        hide_index=True,
+    )
+    st.page_link(
+        "views/rectification.py", label=t("rect.open_page"), icon=":material/task_alt:", query_params={"lang": lang}
+    )

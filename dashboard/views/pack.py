@@ -1,6 +1,8 @@
 """会议材料 Meeting pack: the quarterly evaluation meeting's workbook (.xlsx) and deck (.pptx) for
 the period, level and scope in the sidebar, one click each, plus a preview of the
-rectification list and a link to the big screen. The files are made on the click (Streamlit
+rectification list, last period's rectification items with their status today, and a link
+to the big screen. A draft shown (an administrator's switch) gives a draft pack: 草稿 on every
+sheet and slide, and on the files' names. The files are made on the click (Streamlit
 runs the maker apart from the page) from the pack the data layer returned for this viewer:
 their scope, and names masked unless the viewer may see them and meeting mode is off."""
 
@@ -13,10 +15,11 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import auth, data, tables
 from dashboard.filters import current
 from dashboard.i18n import language, t
 from pipelines.report import deck, labels, workbook
+from pipelines.serve import followup
 
 MAX_SCORECARDS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +32,8 @@ st.caption(t("pack.intro"))
 scorecards = st.number_input(
     t("pack.scorecards"), min_value=0, max_value=MAX_SCORECARDS, value=30, step=10, help=t("pack.scorecards_help")
 )
-p = data.meeting_pack(s, run["run_id"], f.period, f.level, f.scope, int(scorecards))
+draft = tables.shows_draft(view)  # the page shows a draft: so does every sheet, slide and file name
+p = data.meeting_pack(s, run["run_id"], f.period, f.level, f.scope, int(scorecards), draft=draft)
 
 facts = st.columns(4)
 facts[0].metric(t("pack.units"), f"{len(p.units):,}")
@@ -46,13 +50,15 @@ def _made(render) -> bytes:
 
 about = {"period": f.period, "level": f.level, "run": int(p.run["run_id"]), "scorecards": len(p.scorecards)}
 about["names"] = "clear" if p.names_shown else "masked"
-stem = labels.file_stem(p)
+stem = tables.draft_file(labels.file_stem(p), draft)
+if draft:
+    st.warning(t("packx.draft_files"), icon=":material/edit_note:")
 for column, (suffix, render, mime) in zip(
     st.columns(2), (("xlsx", workbook.render, XLSX), ("pptx", deck.render, PPTX)), strict=True
 ):
     with column:
         auth.download(
-            t(f"pack.{suffix}"),
+            tables.draft_label(t(f"pack.{suffix}"), draft),
             lambda render=render: _made(render),
             f"{stem}.{suffix}",
             mime,
@@ -87,7 +93,33 @@ else:
         column_config={t("score.composite"): st.column_config.NumberColumn(format="%.1f")},
     )
 
+st.subheader(t("packx.followup_title", period=p.previous or "—", n=len(p.followup)))
+if p.previous is None:
+    st.info(t("packx.followup_first"))
+elif p.followup.empty:
+    st.info(t("packx.followup_none", period=p.previous))
+else:
+    counts = "、".join(f"{status} {n}" for status, n in followup.tally(p.followup).items())
+    st.caption(t("packx.followup_counts", counts=counts))
+    items = p.followup
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("rankings.unit"): items["unit_name"].fillna(items["unit_id"]),
+                t("pack.reasons"): items["reasons"],
+                t("pack.organisation"): items["organisation"].fillna("—"),
+                t("packx.deadline"): [str(d)[:10] for d in items["deadline"]],
+                t("packx.measures"): items["measures"].fillna("—"),
+                t("packx.status"): items["status"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
 params = {**f.params(), "meeting": "1", "lang": language()}
+# The big screen shows the run shown here: an administrator's draft switch or named run goes along.
+params |= {k: st.query_params[k] for k in ("draft", "run") if k in st.query_params}
 st.subheader(t("pack.bigscreen"))
 st.caption(t("pack.bigscreen_help"))
 st.page_link("views/bigscreen.py", label=t("pack.bigscreen_open"), icon=":material/tv:", query_params=params)

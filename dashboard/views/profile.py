@@ -56,7 +56,7 @@ unit = st.selectbox(
 )
 st.query_params["unit"] = unit
 row = units.set_index("unit_id").loc[unit]
-history = data.unit_history(s, run["run_id"], f.level, unit, f.kind)
+history = data.unit_history(s, data.history_runs(s, view.choice), f.level, unit, f.kind)
 
 st.title(t("profile.title", unit=row["unit_name"], period=f.label))
 period_note(f)
@@ -184,3 +184,77 @@ st.caption(t("profile.names_shown" if viewer().show_names else "profile.masked")
 st.dataframe(tables.services(data.unit_services(s, f.period, f.level, unit), lang), hide_index=True)
 st.subheader(t("profile.demands"))
 st.dataframe(tables.demands(data.unit_demands(s, f.period, f.level, unit), lang), hide_index=True)
+
+
+def objections_block(choice, period: str, period_label: str, level: str, unit_id: str, unit_name: str) -> None:
+    """异议: while the period is on public notice, an objection against this unit (the register
+    refuses a unit outside the viewer's scope, a blank text, a file over 20 MB); otherwise when
+    objections are taken. Then the viewer's own objections and their answers."""
+    from dashboard import followup_data as follow
+    from dashboard.formatting import date, date_time
+
+    message = "obj_message"  # the outcome of the last filing, shown after the rerun that lists it
+    st.subheader(t("obj.title"))
+    if message in st.session_state:
+        kind, said = st.session_state.pop(message)
+        (st.success if kind == "ok" else st.error)(said)
+    status = getattr(choice, "status", None)
+    start, end = getattr(status, "notice_start", None), getattr(status, "notice_end", None)
+    if choice is not None and not choice.draft and choice.state == "公示中":
+        st.caption(t("obj.intro", period=period_label, start=date(start, lang), end=date(end, lang), unit=unit_name))
+        text = st.text_area(t("obj.text"), key="obj_text", max_chars=2000)
+        upload = st.file_uploader(t("obj.file"), key="obj_file")
+        if st.button(t("obj.submit"), type="primary", key="obj_submit"):
+            try:
+                new = follow.file_objection(
+                    s,
+                    period=period,
+                    level=level,
+                    unit_id=unit_id,
+                    text=text,
+                    file_name=upload.name if upload is not None else None,
+                    file_bytes=upload.getvalue() if upload is not None else None,
+                )
+            except follow.ReviewError as refused:
+                st.session_state[message] = ("error", str(refused))
+            else:
+                st.session_state[message] = ("ok", t("obj.filed", id=new))
+                for key in ("obj_text", "obj_file"):
+                    st.session_state.pop(key, None)
+            st.rerun()
+    elif start is not None:
+        st.caption(t("obj.closed_dates", period=period_label, start=date(start, lang), end=date(end, lang)))
+    else:
+        st.caption(t("obj.closed", period=period_label))
+
+    st.markdown(f"**{t('obj.mine')}**")
+    mine = follow.my_objections(s)
+    if mine.empty:
+        st.caption(t("obj.none"))
+        return
+
+    def when(at: object) -> str:
+        return "—" if at is None or pd.isna(at) else date_time(at, lang)
+
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("obj.id"): mine["objection_id"].astype(int).to_numpy(),
+                t("filter.period"): mine["period"].to_numpy(),
+                t("rankings.unit"): mine["unit_name"].fillna(mine["unit_id"]).to_numpy(),
+                t("obj.text"): mine["text"].to_numpy(),
+                t("obj.attachment"): mine["file_name"].fillna("—").to_numpy(),
+                t("obj.filed_at"): [when(a) for a in mine["filed_at"]],
+                t("obj.state"): [t(f"obj.state.{follow.objection_state(d)}") for d in mine["decision"]],
+                t("obj.note"): mine["note"].fillna("").to_numpy(),
+                t("obj.resolved"): [
+                    "—" if by is None or pd.isna(by) else f"{by} · {when(at)}"
+                    for by, at in zip(mine["resolved_by"], mine["resolved_at"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+objections_block(view.choice, f.period, f.label, f.level, unit, row["unit_name"])

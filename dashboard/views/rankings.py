@@ -49,17 +49,19 @@ if event.selection.rows:
     links.open_profile(f, f.level, table[t("rankings.code")].iloc[event.selection.rows[0]])
 st.caption(t("rankings.click"))
 name = f"{t('nav.rankings')}_{t(f'level.{f.level}')}_{f.period}"
-about = {"period": f.period, "level": f.level, "index": f.index, "peer_class": f.peer}
+about = {"period": f.period, "level": f.level, "index": f.index, "peer_class": f.peer, "run": int(run["run_id"])}
+about["draft"] = tables.shows_draft(view)
 downloads = (
     ("csv", tables.csv_bytes(table), "text/csv"),
     ("xlsx", tables.xlsx_bytes(table, name), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
+draft = tables.shows_draft(view)  # a draft's files say so in their names and on their buttons
 for column, (suffix, payload, mime) in zip(st.columns(2), downloads, strict=True):
     with column:
         auth.download(
-            t(f"rankings.{suffix}"),
+            tables.draft_label(t(f"rankings.{suffix}"), draft),
             payload,
-            f"{name}.{suffix}",
+            tables.draft_file(f"{name}.{suffix}", draft),
             mime,
             what=f"rankings.{suffix}",
             rows=len(table),

@@ -17,7 +17,8 @@ DEFAULT_UNITS = 3
 
 view = current()
 s, run, f = view.stamp, view.run, view.f
-history = data.level_history(s, run["run_id"], f.level, f.scope, f.kind)
+# Each past period as published for it (its official run), or the draft shown for every period.
+history = data.level_history(s, data.history_runs(s, view.choice), f.level, f.scope, f.kind)
 index_name = t(f"score.{f.index}")
 st.title(t("trends.title", index=index_name, level=t(f"level.{f.level}")))
 period_note(f)

@@ -1,6 +1,6 @@
 """The audit log: every sign-in (and failed one), every download and export (who, when, what,
 scope, how many rows), every change to users and to the evaluation register (adjustments,
-evidence downloads), in its own DuckDB file that publication
+evidence downloads, review transitions, objections, rectification updates), in its own DuckDB file that publication
 never replaces (PBI_AUDIT, default data/audit/audit.duckdb).
 
 Append-only by construction: this module only inserts into `audit_log`. Each row carries an
@@ -66,6 +66,16 @@ EVENTS = (
     "adjustment_rejected",
     "adjustment_revoked",
     "evidence_downloaded",
+    "review_submitted",
+    "review_approved",
+    "review_rejected",
+    "review_withdrawn",
+    "review_published",
+    "review_corrected",
+    "objection_filed",
+    "objection_resolved",
+    "rectification_updated",
+    "rectification_confirmed",
 )
 MARKER = "audit_keyed"  # the row from which a pre-HMAC log is keyed (written by this module only)
 COLUMNS = ("seq", "logged_at", "actor", "event", "subject", "what", "scope", "row_count", "detail", "client")

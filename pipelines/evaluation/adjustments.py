@@ -62,15 +62,19 @@ class AdjustmentError(ValueError):
 # --- checks --------------------------------------------------------------------------------------
 
 
-def _text(value: str | None, what: str, what_en: str, limit: int) -> str:
+def _text(value: str | None, what: str, what_en: str, limit: int, lines: bool = False) -> str:
     """A reason or a file name: trimmed, not blank, at most `limit` characters, no control or
-    format character (a new line, an escape, a direction mark would forge or garble listings)."""
+    format character (a new line, an escape, a direction mark would forge or garble listings).
+    `lines`: a long text (an objection, measures) may hold line breaks (listings print them
+    escaped); any other control character is still refused."""
     text = (value or "").strip()
+    if lines:
+        text = text.replace("\r\n", "\n")
     if not text:
         raise AdjustmentError(f"{what}不能为空 (the {what_en} is required)")
     if len(text) > limit:
         raise AdjustmentError(f"{what}最多 {limit} 个字符 (the {what_en} has at most {limit} characters)")
-    hidden = [c for c in text if unicodedata.category(c) in ("Cc", "Cf")]
+    hidden = [c for c in text if unicodedata.category(c) in ("Cc", "Cf") and not (lines and c == "\n")]
     if hidden:
         codes = ", ".join(f"U+{ord(c):04X}" for c in hidden[:5])
         raise AdjustmentError(f"{what}含控制字符 (the {what_en} holds control characters): {codes}")

@@ -4,8 +4,8 @@ so `--db` selects both) and its evidence files in a folder beside it (pbi.evalua
 No load or computation writes or replaces them: they publish pbi.duckdb and pbi.scores.duckdb.
 
 Everything in it is appended, never changed or deleted. Its schema is versioned per component
-(table schema_version): 'adjustments' (加减分, 一票否决) here; the review states, objections and
-rectification of the evaluation workflow add their own component and tables to the same file.
+(table schema_version): 'adjustments' (加减分, 一票否决), and 'review' (the review events of each
+period, objections and their resolutions, rectification items and their updates).
 
 DuckDB lets one process write a file, or several read it. Writers queue on a lock file beside
 it (`.writer`, as the audit log does), so a busy writer never starves another; readers open it
@@ -35,9 +35,19 @@ SQL = Path(__file__).resolve().parent / "sql"
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # the register's times are China time
 
 # Each component's schema steps, in order: step n is the list of statements (sql/ files) that
-# bring the component from version n-1 to n. Issue #10 adds a component of its own here.
+# bring the component from version n-1 to n.
 MIGRATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "adjustments": (("adjustments_table", "adjustment_decisions_table"),),
+    # The evaluation workflow (review.py, objections.py, rectification.py; docs/review.md).
+    "review": (
+        (
+            "review_events_table",
+            "objections_table",
+            "objection_resolutions_table",
+            "rectification_items_table",
+            "rectification_updates_table",
+        ),
+    ),
 }
 
 _lock = threading.RLock()  # readers and writers of this process, one at a time

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from pipelines.vocabulary import LEVELS
@@ -32,6 +33,7 @@ def _report(args: argparse.Namespace) -> int:
     from pipelines.access.cli import actor, host
     from pipelines.engine.scores_db import connect_read, scores_path
     from pipelines.report import deck, labels, pack, workbook
+    from pipelines.serve import runs
 
     db = Path(args.db)
     if not db.exists():
@@ -53,6 +55,8 @@ def _report(args: argparse.Namespace) -> int:
             )
     except pack.PackError as e:
         raise SystemExit(str(e)) from e
+    if p.draft:  # the pack says 草稿 on every sheet and slide; the operator hears it here
+        print(runs.draft_note(runs.Choice(int(p.run["run_id"]), True, p.review), p.period), file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = labels.file_stem(p)
@@ -80,7 +84,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         print(f"{path}  ({len(payload):,} 字节)")
     print(
-        f"{labels.title(p)}：{len(p.units)} 个单位，整改清单 {len(p.rectification)} 个，评分卡 {len(p.scorecards)} 张；"
+        f"{labels.title(p)}：{len(p.units)} 个单位，整改清单 {len(p.rectification)} 个，"
+        f"上期整改事项 {len(p.followup)} 项，评分卡 {len(p.scorecards)} 张；"
         f"{p.trace}（已记入审计日志 recorded in the audit log）"
     )
     return 0
@@ -95,7 +100,11 @@ def register(sub: argparse._SubParsersAction, default_db: Path) -> None:
     report.add_argument("--period", required=True, help="a quarter (2025Q4) or a year (2025)")
     report.add_argument("--level", choices=LEVELS, default="grid", help="units ranked (default: grid)")
     report.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
-    report.add_argument("--run", type=int, help="a past computation (run id; default: the latest)")
+    report.add_argument(
+        "--run",
+        type=int,
+        help="any computation (run id; default: the period's official run, else the latest as a draft)",
+    )
     report.add_argument(
         "--scorecards",
         type=int,

@@ -1,5 +1,6 @@
 """The meeting deck (考评汇报, .pptx): title; overview of scores and change; ranking; map;
-trends; red and black lists; yellow cards; rectification list; top members; methodology. A year
+trends; red and black lists; yellow cards; rectification list; last period's rectification
+items and their status (上期整改情况); top members; methodology. A year
 (年度考评) adds, after the ranking, the adjustments (加减分) and each unit's four quarters; a
 quarter shows its adjustments only when it has some.
 
@@ -90,7 +91,7 @@ class _Deck:
     def slide(self, heading: str) -> Slide:
         s = self.prs.slides.add_slide(self.blank)
         _text(s, MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.7), [heading], 28, True, "#b71c1c")
-        _text(s, MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.3), [L.title(self.p)], 12, colour="#666666")
+        _text(s, MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.3), [L.heading(self.p)], 12, colour="#666666")
         return s
 
     def chart(
@@ -218,6 +219,19 @@ def _title(d: _Deck) -> None:
         24,
         colour="#333333",
         align=PP_ALIGN.CENTER,
+    )
+    # The standing (草稿, 公示中 and its dates, 已发布) above the year-to-date mark, in red for a draft.
+    _text(
+        s,
+        MARGIN,
+        Inches(1.3),
+        WIDTH - 2 * MARGIN,
+        Inches(0.8),
+        [L.standing(p)],
+        16,
+        p.draft or p.on_notice,
+        "#c62828" if p.draft else "#333333",
+        PP_ALIGN.CENTER,
     )
     ytd = L.year_to_date(p)
     if ytd:
@@ -537,6 +551,38 @@ def _rectification(d: _Deck) -> None:
         )
 
 
+def _followup(d: _Deck) -> None:
+    """上期整改情况: last period's tracked items, ten a slide (unit, reasons, deadline, measures,
+    status at the pack's build time), the count per status under each; or one line: none."""
+    p = d.p
+    f = p.followup
+    pages = max(1, -(-len(f) // ROWS_PER_SLIDE))
+    for page in range(pages):
+        s = d.slide(f"{L.FOLLOWUP}（{len(f)} 项）" + (f" · {page + 1}/{pages}" if pages > 1 else ""))
+        chunk = f.iloc[page * ROWS_PER_SLIDE : (page + 1) * ROWS_PER_SLIDE]
+        if chunk.empty:
+            _empty(s, L.followup_line(p))
+            continue
+        rows = [
+            [
+                str(x["unit_name"] if isinstance(x["unit_name"], str) else x["unit_id"]),
+                str(x["reasons"]),
+                L.date(x["deadline"]),
+                x["measures"] if isinstance(x["measures"], str) else "—",
+                str(x["status"]),
+            ]
+            for x in chunk.to_dict("records")
+        ]
+        d.table(
+            s,
+            ["单位", "入选原因", "整改期限", "整改措施", "状态"],
+            rows,
+            (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.45) * (len(rows) + 1)),
+            (1.8, 1.6, 1.4, 5.4, 1),
+        )
+        _note(s, MARGIN, WIDTH - 2 * MARGIN, L.followup_line(p))
+
+
 def _members(d: _Deck) -> None:
     p = d.p
     s = d.slide("先锋党员（先锋分前 10 名）")
@@ -580,10 +626,22 @@ def render(p: Pack) -> bytes:
     """The deck's bytes."""
     d = _Deck(p)
     props = d.prs.core_properties
-    props.title, props.subject = L.title(p), f"党建指数{L.evaluation(p)}"
+    props.title, props.subject = L.heading(p), f"党建指数{L.evaluation(p)}"
     props.author, props.keywords, props.comments = p.generated_by or "党建指数看板", f"run {p.run['run_id']}", p.trace
     props.identifier = f"run-{p.run['run_id']}-{p.run['config_hash']}"
-    parts = (_title, _overview, _ranking, _adjustments, _quarters, _map, _trends, _lists, _rectification, _members)
+    parts = (
+        _title,
+        _overview,
+        _ranking,
+        _adjustments,
+        _quarters,
+        _map,
+        _trends,
+        _lists,
+        _rectification,
+        _followup,
+        _members,
+    )
     for part in (*parts, _methodology):
         part(d)
     d.footers()

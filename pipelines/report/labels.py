@@ -35,6 +35,32 @@ def title(p: Pack) -> str:
     return f"{p.scope_name} · {quarter(p.period)} · {LEVEL_NAMES[p.level]}党建指数考评"
 
 
+DRAFT_MARK = "（草稿）"
+
+
+def heading(p: Pack) -> str:
+    """The title every sheet's printed header and every slide carries: a draft's ends in （草稿）."""
+    return title(p) + (DRAFT_MARK if p.draft else "")
+
+
+def standing(p: Pack) -> str:
+    """The result's standing for the cover and the title slide: 草稿, 公示中 with the notice
+    dates, or 已发布 with the publication date."""
+    s = p.review
+    if p.draft:
+        state = getattr(s, "state", None)
+        why = "该期间尚无正式结果" if getattr(s, "official", None) is None else "所用运行不是该期间的正式结果"
+        return (
+            f"草稿：{why}（审核状态：{state or '—'}），本材料为运行 #{p.run['run_id']} 的计算结果，"
+            "未经审核公示，不得作为考评结论。"
+        )
+    if p.on_notice:
+        line = f"公示中：公示期 {date(s.notice_start)} 至 {date(s.notice_end)}，公示期满且异议处理完毕后发布。"
+        return line if not s.correction else f"{line}（更正：{s.correction}）"
+    done = getattr(s, "published", None)
+    return f"已发布：发布于 {date_time(done.published_at)}。" if done else "—"
+
+
 def quarter(period: str) -> str:
     """2025Q4 → 2025年第四季度."""
     return f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
@@ -115,6 +141,32 @@ def adjustment_lines(p: Pack) -> list[str]:
         f"{V.VETO}：该单位定为“{p.lowest_grade}”，不列入{V.RED_LIST}（不递补）。"
         "综合指数、等级、排名、榜单与黄牌均按调整后的综合指数。",
     ]
+
+
+FOLLOWUP = "上期整改情况"  # the sheet and the slide of last period's rectification items
+
+
+def previous_name(p: Pack) -> str:
+    """The period before, as a sentence names it: 2025年第三季度, 2024年度."""
+    if p.previous is None:
+        return "上期"
+    return f"{p.previous}年度" if p.is_year else quarter(p.previous)
+
+
+def followup_line(p: Pack) -> str:
+    """One line on last period's rectification items: how many in each status at the pack's
+    build time, or that there are none (and why none can be)."""
+    from pipelines.serve.followup import tally
+
+    level = LEVEL_NAMES[p.level]
+    if p.previous is None:
+        return f"无上期整改事项：本次计算中{period_name(p)}之前没有同类期间。"
+    if p.followup.empty:
+        return f"{previous_name(p)}没有{level}整改事项（该期尚未发布，或没有{level}列入整改清单）。"
+    counts = "、".join(f"{status} {n} 项" for status, n in tally(p.followup).items())
+    return (
+        f"{previous_name(p)}{level}整改事项共 {len(p.followup)} 项：{counts}（状态截至 {date_time(p.followup_at)}）。"
+    )
 
 
 def goalposts(lo: float, hi: float, direction: int = 1) -> str:

@@ -23,13 +23,13 @@ import pandas as pd
 
 from pipelines.access.masking import mask_name
 from pipelines.access.scope import as_unit
-from pipelines.engine.explain import contributions
 from pipelines.engine.methodology import Methodology, parse
-from pipelines.numbers import number
+from pipelines.report.rectification_rule import carded, rectification, scorecard
+from pipelines.serve import followup as served_followup
 from pipelines.serve import geometry, members, periods, runs
 from pipelines.serve import units as served_units
 from pipelines.serve.query import published
-from pipelines.vocabulary import BLACK_LIST, INDICES, LEVELS, RED_LIST, YELLOW_CARD
+from pipelines.vocabulary import LEVELS, RED_LIST
 
 # Results computed before methodology v1.1 have no adjustment columns: these mean "none".
 ADJUSTMENT_COLUMNS = {"composite_raw": None, "adjustment": 0.0, "veto": False}
@@ -65,6 +65,13 @@ class Pack:
     adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)  # applied entries of the period, level, scope
     quarterly: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: unit_id, its four quarters' composites
     scope_years: pd.DataFrame = field(default_factory=pd.DataFrame)  # a year: the scope's own unit in every year
+    # Not the period's official run (none yet, or another run named): every sheet and slide says 草稿.
+    draft: bool = False
+    review: object = None  # the period's review.Status (state, notice dates, publications); None: unknown
+    # 上期整改情况: the tracked rectification items of `previous` (the level's, in scope) and
+    # their status at `followup_at` (when the pack was built); empty when there are none.
+    followup: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=served_followup.COLUMNS))
+    followup_at: dt.datetime | None = None
 
     @property
     def is_year(self) -> bool:
@@ -109,7 +116,16 @@ class Pack:
     def trace(self) -> str:
         """The line every page and slide carries: run, methodology version and hash."""
         r = self.run
-        return f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
+        line = f"运行 #{r['run_id']} · 方法 {r['methodology_version']} · 配置 {str(r['config_hash'])[:12]}"
+        # The footer of every sheet and slide: a draft or a result on notice says so there too.
+        if self.draft:
+            return f"{line} · 草稿（未经审核公示）"
+        return f"{line} · 公示中" if self.on_notice else line
+
+    @property
+    def on_notice(self) -> bool:
+        """The official run while the period is on public notice (公示中)."""
+        return not self.draft and getattr(self.review, "state", None) == "公示中"
 
 
 def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -118,27 +134,24 @@ def listed(units: pd.DataFrame, name: str) -> pd.DataFrame:
     return rows.sort_values("composite_rank", ascending=name == RED_LIST, kind="stable")
 
 
-def carded(units: pd.DataFrame) -> pd.Series:
-    """Which units have a yellow card (黄牌) this quarter."""
-    return units["yellow_card"].fillna(False).astype(bool)
-
-
 # The run record's fields a pack carries (with loaded_at and data_date), in this order.
 RUN_FIELDS = ("run_id", "computed_at", "methodology_version", "config_hash", "config_text", "data_batch", "data_digest")
 
 
-def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str) -> dict:
-    """The record of the run the pack reads (runs.resolve: `run`, or the latest) and when its
-    data was loaded and stands."""
-    resolved = runs.resolve(con, run, period)
-    if resolved is None:
-        raise PackError(
-            f"run {run}: 没有这次计算 (no such run)" if run is not None else "尚未计算指数 (no results yet)"
-        )
-    full = runs.record(con, resolved)
+def _run(con: duckdb.DuckDBPyConnection, run: int | None, period: str, draft: bool) -> tuple[dict, runs.Choice]:
+    """The record of the run the pack reads (runs.choose: `run`, else the period's official run,
+    else the latest as a draft if `draft`), when its data was loaded and stands, and the choice."""
+    choice = runs.choose(con, run, period, draft)
+    if choice.run is None:
+        if run is not None:
+            raise PackError(f"run {run}: 没有这次计算 (no such run)")
+        if runs.choose(con, None, None).run is None:
+            raise PackError("尚未计算指数 (no results yet)")
+        raise PackError(f"{period}: 该期间尚无正式结果 (no official result for this period yet)")
+    full = runs.record(con, choice.run)
     record = {k: full[k] for k in RUN_FIELDS}
     record["loaded_at"], record["data_date"] = runs.loaded_at(con, record), runs.data_date(con)
-    return record
+    return record, choice
 
 
 def _with_adjustments(units: pd.DataFrame) -> pd.DataFrame:
@@ -172,92 +185,6 @@ def _quarterly(
     wide = rows[rows["period"].isin(labels)].pivot(index="unit_id", columns="period", values="composite")
     wide = wide.reindex(columns=labels)
     return units[["unit_id"]].merge(wide, left_on="unit_id", right_index=True, how="left").reset_index(drop=True)
-
-
-def _weakest(card: pd.DataFrame, how_many: int = 2) -> list[dict]:
-    """A unit's `how_many` indicators that lose most points of its composite, from its
-    scorecard: code, name, value, goalposts, score and points lost."""
-    losing = card[card["lost"] > 1e-9].sort_values(["lost", "code"], ascending=[False, True], kind="stable")
-    return losing.head(how_many)[["code", "name", "value", "lo", "hi", "score", "lost"]].to_dict("records")
-
-
-def _rectification(
-    con: duckdb.DuckDBPyConnection, m: Methodology, units: pd.DataFrame, values: dict[str, dict] | None
-) -> pd.DataFrame:
-    """Every unit in scope graded lowest (较差), on the black list or with a yellow card: why,
-    its two weakest indicators by lost points against their goalposts (none for a year, whose
-    indicators are not scored: `values` None), and who answers for it."""
-    lowest = m.lowest_grade
-    chosen = units[(units["grade"] == lowest) | (units["list"] == BLACK_LIST) | carded(units)]
-    columns = [
-        "unit_id",
-        "unit_name",
-        "composite_rank",
-        "composite",
-        "grade",
-        "list",
-        "yellow_card",
-        "reasons",
-        "weakest",
-        "organisation",
-    ]
-    if chosen.empty:
-        return pd.DataFrame(columns=columns)
-    level = chosen["level"].iloc[0]
-    # Grids and communities: their branch or committee; streets and districts have none in the
-    # organisation export and are named by the office that leads them.
-    responsible = served_units.responsible(con, level)
-    out = chosen.merge(responsible, on="unit_id", how="left")
-    if level in ("street", "district"):
-        office = "党工委" if level == "street" else "委"
-        out["organisation"] = out["unit_name"] + office
-    out["reasons"] = [
-        "、".join(
-            r
-            for r, hit in ((lowest, grade == lowest), (BLACK_LIST, band == BLACK_LIST), (YELLOW_CARD, bool(card)))
-            if hit
-        )
-        for grade, band, card in zip(out["grade"], out["list"], carded(out), strict=True)
-    ]
-    out["weakest"] = [
-        [] if values is None else _weakest(scorecard(m, unit, values.get(unit["unit_id"], {})))
-        for unit in out.to_dict("records")
-    ]
-    return (
-        out[columns]
-        .sort_values(["composite_rank", "unit_id"], na_position="last", kind="stable")
-        .reset_index(drop=True)
-    )
-
-
-def scorecard(m: Methodology, unit: dict, values: dict, lang: str = "zh") -> pd.DataFrame:
-    """One unit's indicators: index, code, name (in `lang`), raw value, goalposts, direction,
-    0–100 score, weight within its index, points contributed to the composite and points still
-    open — the engine's decomposition (pipelines.engine.explain) given the unit's published
-    index scores (`unit`: fortress, vanguard, service) and its indicator values and scores
-    (`values`: F1, F1_score, …)."""
-    scores = {i.code: number(values.get(f"{i.code}_score")) for i in m.indicators}
-    known = {k: number(unit.get(k)) for k in INDICES}
-    parts = {p["code"]: p for p in contributions(m.tree(), scores | known, "composite")}
-    index_names = m.index_names(lang)
-    return pd.DataFrame(
-        [
-            {
-                "index": index_names[i.index],
-                "code": i.code,
-                "name": i.name(lang),
-                "value": number(values.get(i.code)),
-                "lo": float(i.lo),
-                "hi": float(i.hi),
-                "direction": int(i.direction),
-                "score": scores[i.code],
-                "weight": parts.get(i.code, {}).get("share_parent", 0.0),
-                "contribution": parts.get(i.code, {}).get("contribution", 0.0),
-                "lost": parts.get(i.code, {}).get("gain", 0.0),
-            }
-            for i in m.indicators
-        ]
-    )
 
 
 def _scorecards(
@@ -304,12 +231,17 @@ def build(
     show_names: bool = False,
     scorecards: int = DEFAULT_SCORECARDS,
     generated_by: str = "",
+    draft: bool = True,
+    at: dt.datetime | None = None,
 ) -> Pack:
-    """The pack for `period`, `level` and `scope` from the run `run` (default: the latest), on a
-    read connection to the published warehouse and results (scores_db.connect_read)."""
+    """The pack for `period`, `level` and `scope` from the run `run` (default: the period's
+    official run; without one the latest, labelled 草稿, unless `draft` is False: then PackError),
+    on a read connection to the published warehouse and results (scores_db.connect_read).
+    The previous period's rectification items show their status at `at` (China time; default:
+    the register's clock now)."""
     if level not in LEVELS:
         raise PackError(f"level {level}: 层级应为 {', '.join(LEVELS)}")
-    record = _run(con, run, period)
+    record, choice = _run(con, run, period, draft)
     run_id = int(record["run_id"])
     m = parse(record.pop("config_text"), Path(f"run-{run_id}.toml"))
     labels = periods.periods(con, run_id)
@@ -323,6 +255,10 @@ def build(
     year = kind == periods.YEAR
     # Indicators are scored per quarter only: a year has no scorecards and no weakest indicators.
     values = None if year else _indicator_values(con, run_id, period, level, ranked)
+    if at is None:
+        from pipelines.evaluation.register import now  # the register's clock (China time)
+
+        at = now()
     return Pack(
         period=period,
         previous=previous,
@@ -332,7 +268,7 @@ def build(
         methodology=m,
         units=ranked,
         scope_history=served_units.history(con, run_id, *as_unit(scope)),
-        rectification=_rectification(con, m, ranked, values),
+        rectification=rectification(con, m, ranked, values),
         scorecards=[] if values is None else _scorecards(m, ranked, values, scorecards),
         members=_members(con, run_id, period, scope, show_names),
         geometry=_geometry(con, level, scope),
@@ -344,4 +280,8 @@ def build(
         adjustments=_adjustments(con, run_id, period, level, scope, ranked),
         quarterly=_quarterly(con, run_id, period, level, scope, ranked) if year else pd.DataFrame(),
         scope_years=served_units.history(con, run_id, *as_unit(scope), kind=periods.YEAR) if year else pd.DataFrame(),
+        draft=choice.draft,
+        review=choice.status,
+        followup=served_followup.items(con, previous, level, scope, at),
+        followup_at=at,
     )

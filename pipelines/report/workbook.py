@@ -1,5 +1,6 @@
 """The meeting workbook (考评工作簿, .xlsx): cover, ranking, red list, black list, yellow cards,
-rectification list (整改清单), top members, methodology and one scorecard sheet per unit. A year
+rectification list (整改清单), last period's rectification items and their status (上期整改情况),
+top members, methodology and one scorecard sheet per unit. A year
 (年度考评) adds the adjustments (加减分), each unit's four quarters (分季度) and the grades with
 their quotas (等级), and its ranking shows the composite before and after adjustment; a quarter
 shows those only when it has adjustments (or quotas), else it is laid out as before v1.1.
@@ -165,6 +166,16 @@ RECTIFICATION: list[Column] = [
     ("整改措施", 30, lambda r: "", "text"),
     ("完成时限", 12, lambda r: "", "text"),
 ]
+FOLLOWUP: list[Column] = [
+    ("序号", 6, lambda r: r["_n"], "int"),
+    ("单位", 18, lambda r: r["unit_name"] if isinstance(r["unit_name"], str) else r["unit_id"], "text"),
+    ("单位编码", 18, lambda r: r["unit_id"], "text"),
+    ("入选原因", 16, lambda r: r["reasons"], "text"),
+    ("责任组织", 28, lambda r: r["organisation"] if isinstance(r["organisation"], str) else "—", "text"),
+    ("整改期限", 14, lambda r: L.date(r["deadline"]), "text"),
+    ("整改措施", 36, lambda r: r["measures"] if isinstance(r["measures"], str) else "—", "text"),
+    ("状态", 9, lambda r: r["status"], "text"),
+]
 MEMBERS: list[Column] = [
     ("序号", 6, lambda r: r["_n"], "int"),
     ("姓名", 10, lambda r: r["name"], "text"),
@@ -219,6 +230,7 @@ class _Book:
             )
             for value, colour in coloured.items()
         }
+        self.overdue = self.wb.add_format({"bg_color": L.LIST_COLOURS[V.RED_LIST], "font_color": "#ffffff"})
         self.names: set[str] = set()
 
     def sheet(self, name: str) -> Worksheet:
@@ -228,7 +240,9 @@ class _Book:
             name = name[:28] + f"~{len(self.names)}"
         self.names.add(name)
         ws = self.wb.add_worksheet(name)
-        ws.set_header(f"&L&9{_header_text(L.title(self.p))}")
+        ws.set_header(f"&L&9{_header_text(L.heading(self.p))}")
+        if self.p.draft:  # a draft's tabs are red as well as titled 草稿
+            ws.set_tab_color("#c62828")
         ws.set_footer(f"&L&9{_header_text(self.p.trace)}&R&9第 &P 页，共 &N 页")
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
@@ -283,6 +297,7 @@ def _cover(b: _Book) -> None:
     ws.write(0, 0, inert_value(L.title(p)), b.f["title"])
     ranked = p.ranked
     rows = [
+        ("审核状态", L.standing(p)),
         ("年度" if p.is_year else "季度", L.period_name(p)),
         ("层级", L.LEVEL_NAMES[p.level]),
         ("范围", p.scope_name),
@@ -384,6 +399,21 @@ def _grades(b: _Book) -> None:
         ws.write_string(r, 0, line, b.f["note"])
 
 
+def _followup(b: _Book) -> None:
+    """上期整改情况: last period's tracked items and their status now, or one line saying there are none."""
+    p, ws = b.p, b.sheet(L.FOLLOWUP)
+    if p.followup.empty:
+        ws.set_column(0, 0, 100)
+        ws.write_string(0, 0, L.followup_line(p), b.f["note"])
+        return
+    end = b.table(ws, 0, FOLLOWUP, _records(p.followup), caption=L.followup_line(p))
+    # An overdue item stands out, and stays marked when the table is re-sorted.
+    status = [c[0] for c in FOLLOWUP].index("状态")
+    ws.conditional_format(
+        2, status, end - 1, status, {"type": "cell", "criteria": "==", "value": '"逾期"', "format": b.overdue}
+    )
+
+
 def _methodology(b: _Book) -> None:
     p, ws = b.p, b.sheet("方法说明")
     m = p.methodology
@@ -455,7 +485,7 @@ def render(p: Pack) -> bytes:
     b = _Book(out, p)
     b.wb.set_properties(
         {
-            "title": L.title(p),
+            "title": L.heading(p),
             "subject": f"党建指数{L.evaluation(p)}",
             "author": p.generated_by or "党建指数看板",
             "company": "党建指数看板",
@@ -480,6 +510,7 @@ def render(p: Pack) -> bytes:
     # A year's indicators are not scored (its indices are means of quarters): no weakest indicators.
     weak = "年度不计算指标得分，薄弱指标见各季度材料。" if p.is_year else ""
     b.table(b.sheet("整改清单"), 0, RECTIFICATION, _records(p.rectification), caption=weak)
+    _followup(b)
     b.table(b.sheet("先锋党员"), 0, MEMBERS, _records(p.members), caption=L.names_note(p))
     _methodology(b)
     _scorecards(b)

@@ -27,7 +27,7 @@ from tests.report.test_pack import RANKING_HEADERS, _rows, _slide_text
 
 YEAR = "2025"
 WHEN = pd.Timestamp("2026-01-05 10:00")
-QUARTER_SHEETS = ["封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "先锋党员", "方法说明"]
+QUARTER_SHEETS = ["封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "上期整改情况", "先锋党员", "方法说明"]
 QUARTER_SLIDES = [
     "网格党建指数季度考评",
     "总体情况",

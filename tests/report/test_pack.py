@@ -105,7 +105,7 @@ def test_workbook_sheets_headers_and_formats(community_pack):
     db, xlsx, _ = community_pack
     wb = openpyxl.load_workbook(xlsx)
     units = _scores(db, "count(*) AS n")["n"].iloc[0]
-    fixed = ["封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "先锋党员", "方法说明"]
+    fixed = ["封面", "排名", "红榜", "黑榜", "黄牌", "整改清单", "上期整改情况", "先锋党员", "方法说明"]
     assert wb.sheetnames[: len(fixed)] == fixed
     cards = [n for n in wb.sheetnames if n.startswith("卡")]
     assert len(cards) == min(30, units)  # the default number of scorecards

@@ -24,7 +24,8 @@ def street(con) -> str:
 
 def test_resolve_names_the_latest_run_or_the_one_asked_if_it_exists(con):
     latest = con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
-    assert runs.resolve(con) == latest == runs.resolve(con, period=PERIOD)
+    assert runs.resolve(con) == latest == runs.resolve(con, period=PERIOD, draft=True)
+    assert runs.resolve(con, period=PERIOD) is None  # nothing reviewed: no official run, no draft unless asked
     assert runs.resolve(con, latest) == latest
     assert runs.resolve(con, latest + 1) is None
     assert runs.record(con, latest + 1) is None
