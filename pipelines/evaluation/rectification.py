@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import vocabulary
 from pipelines.access.scope import covers
 from pipelines.evaluation import register
 from pipelines.evaluation.workflow import ReviewError, attachment, record, results, text, user
@@ -24,7 +25,7 @@ OPEN, IN_PROGRESS, DONE, CONFIRMED, OVERDUE = "待整改", "整改中", "已完�
 STATUSES = (OPEN, IN_PROGRESS, DONE, CONFIRMED, OVERDUE)
 REPORTED = (IN_PROGRESS, DONE)  # what a user may report
 DEADLINE_DAYS = 30
-LEVELS = ("grid", "community", "street", "district")  # the city answers to no one in its own list
+LEVELS = vocabulary.LEVELS[:-1]  # every level but the city: the city answers to no one in its own list
 LISTING = (
     "item_id",
     "period",
