@@ -135,8 +135,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "method.param.required_meetings": "每支部每季度应开“{meeting}”次数（F1）",
         "method.rule.scoring": (
             "指标值按目标值区间线性折算为 0–{scale} 分（区间外取端点）。指数 = 有数据指标得分的加权平均"
-            "（权重除以有数据指标的权重之和）；有数据指标的权重不足全部权重的 {share} 时，该指数缺失。"
+            "（权重除以有数据指标的权重之和）；有数据指标的权重不足{need}时，该指数缺失。"
         ),
+        "method.need.share": "全部权重的 {share}",
+        "method.need.sum": "权重之和 {sum}（绝对值，不随权重总和变化）",
         "method.rule.composite": "综合指数 = 各指数的加权平均（权重除以权重之和）；任一指数缺失则综合指数缺失。",
         "method.rule.cap": "群众满意度 R（S4 原始值）低于 {below} 的单位，等级最高为“{grade}”。",
         "method.rule.lists": (
@@ -168,7 +170,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "拖动滑块修改权重，查看综合指数和排名如何变化。结果由指数引擎按本批次的方法、用各单位已发布的指标原始值"
             "重新计算，只在本页显示，不保存，也不改变已发布的结果。权重是相对的：引擎把每个权重除以同组"
             "（同一指数内的指标，或综合指数内的各指数）有数据各项的权重之和，因此只有比例起作用，不必加总为 1；"
-            "指数仍需至少 {share} 的权重有数据。滑块下方为各项在组内的占比。修改后的权重写入网址，可直接分享。"
+            "指数仍需有数据指标的权重达到{need}。滑块下方为各项在组内的占比。修改后的权重写入网址，可直接分享。"
         ),
         "method.whatif.reset": "恢复本批次权重",
         "method.whatif.weightless": "{names} 的各项权重均为 0，无法计算；任一指数缺失时综合指数也缺失。",
@@ -940,8 +942,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "method.rule.scoring": (
             "Indicator values are scaled linearly from their goalposts to 0–{scale} (clipped at the ends). An index "
             "is the weighted mean of the scores present (weights divided by the sum of those present); with less "
-            "than {share} of its weight present, the index is missing."
+            "than {need} present, the index is missing."
         ),
+        "method.need.share": "{share} of its weight",
+        "method.need.sum": "a weight sum of {sum} (absolute, whatever the weights add up to)",
         "method.rule.composite": (
             "Composite = weighted mean of the indices (weights divided by their sum); missing if any index is."
         ),
@@ -979,8 +983,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "them with this run's methodology from the units' published indicator values; the result is shown here "
             "only, never saved, and the published results do not change. Weights are relative: the engine divides "
             "each weight by the sum of the weights present in its group (the indicators of an index, or the indices "
-            "of the composite), so only ratios matter and they need not add up to 1; an index still needs {share} "
-            "of its weight present. Under the sliders: each weight's share of its group. Edited weights go into the "
+            "of the composite), so only ratios matter and they need not add up to 1; an index still needs {need} "
+            "present. Under the sliders: each weight's share of its group. Edited weights go into the "
             "URL, so the view can be shared."
         ),
         "method.whatif.reset": "Reset to the run's weights",
