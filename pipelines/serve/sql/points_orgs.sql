@@ -8,8 +8,11 @@ WITH reached AS (
     FROM member_points p JOIN grid_registry r USING (grid_no) JOIN grids g USING (grid_id)
     WHERE p.run_id = $run AND p.pkey = $pkey AND p.reporting_org_id IS NOT NULL
         AND pbi_covers($scope, pbi_grid_path(g.district, g.street, g.community)))
-SELECT o.org_id, o.org_name, o.district, o.members, o.services, o.hours, o.claimed_demands, o.points,
-    o.points_per_member, o.ranked, o.city_rank, o.district_rank
+SELECT o.org_id, o.org_name,
+    -- an organisation based in a district outside the scope: its district and rank there are not shown
+    CASE WHEN pbi_covers($scope, o.district) THEN o.district END AS district,
+    o.members, o.services, o.hours, o.claimed_demands, o.points, o.points_per_member, o.ranked, o.city_rank,
+    CASE WHEN pbi_covers($scope, o.district) THEN o.district_rank END AS district_rank
 FROM org_points o
 WHERE o.run_id = $run AND o.period = $period
     AND (pbi_covers($scope, o.district) OR o.org_id IN (SELECT org_id FROM reached))
