@@ -88,8 +88,19 @@ def test_the_ranking_shows_task_completion(city):
     rows = {r["单位编码"]: r for r in _sheet_rows(workbook.render(p), "排名")}
     assert list(rows[city["task_grid"]])[-1] == "任务完成率"  # the last column: the others keep their places
     assert rows[city["task_grid"]]["任务完成率"] == pytest.approx(0.25)
-    others = [r["任务完成率"] for u, r in rows.items() if u != city["task_grid"]]
-    assert all(v is None for v in others)
+    # The other grids: their own F6 as computed (the demo city's task lists), blank where missing.
+    with connect_read(city["db"]) as con:
+        f6 = dict(
+            con.execute(
+                "SELECT unit_id, F6 FROM indicator_scores WHERE level = 'grid' AND period = ? "
+                "AND run_id = (SELECT max(run_id) FROM runs)",
+                [PERIOD],
+            ).fetchall()
+        )
+    others = {u: r["任务完成率"] for u, r in rows.items() if u != city["task_grid"]}
+    assert others and all(
+        (v is None) if f6[u] is None else v == pytest.approx(f6[u]) for u, v in others.items()
+    ), others
 
 
 def test_a_run_without_points_or_f6_is_laid_out_as_before(city, tmp_path):
