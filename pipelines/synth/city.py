@@ -25,6 +25,17 @@ TRUTH = f"{GENERATOR_DIR}/grid_truth.csv"
 SUMMARY = f"{GENERATOR_DIR}/summary.json"
 
 
+def generator_digest() -> str:
+    """A digest of the generator's source: a cache of generated data (the benchmark's) is
+    stale when it differs."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, log=print) -> dict:
     """Write the raw exports of `scale` into `out` (replacing what a previous run wrote)."""
     started = time.perf_counter()
@@ -131,6 +142,7 @@ def generate(scale: str, seed: int, out: Path, dirty_rate: float | None = None, 
         "counts": counts,
         "faults": len(inj.manifest),
         "files": files,
+        "generator": generator_digest(),
     }
     (out / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     log(f"  {len(files)} files, {len(inj.manifest):,} injected faults, {time.perf_counter() - started:.1f} s")
