@@ -312,8 +312,10 @@ def test_the_pack_holds_only_the_viewers_scope(monkeypatch, two_districts, place
         "SELECT DISTINCT o.org_name, concat_ws('/', g.district, g.street, g.community) AS path, o.district "
         "FROM org_points o JOIN members m ON m.reporting_org_id = o.org_id JOIN grids g USING (grid_id)",
     )
-    reaching = reaching[reaching["path"].map(lambda p: covers(scope, p)) | reaching["district"].map(
-        lambda d: covers(scope, d) if isinstance(d, str) else False)]
+    reaching = reaching[
+        reaching["path"].map(lambda p: covers(scope, p))
+        | reaching["district"].map(lambda d: covers(scope, d) if isinstance(d, str) else False)
+    ]
     assert listed <= set(reaching["org_name"]), sorted(listed - set(reaching["org_name"]))[:5]
     deck = Presentation(io.BytesIO(payloads[pptx]))
     for where, text in (

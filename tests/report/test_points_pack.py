@@ -98,9 +98,9 @@ def test_the_ranking_shows_task_completion(city):
             ).fetchall()
         )
     others = {u: r["任务完成率"] for u, r in rows.items() if u != city["task_grid"]}
-    assert others and all(
-        (v is None) if f6[u] is None else v == pytest.approx(f6[u]) for u, v in others.items()
-    ), others
+    assert others and all((v is None) if f6[u] is None else v == pytest.approx(f6[u]) for u, v in others.items()), (
+        others
+    )
 
 
 def test_a_run_without_points_or_f6_is_laid_out_as_before(city, tmp_path):
