@@ -79,6 +79,7 @@ def main() -> None:
                 page("bigscreen", "nav.bigscreen", "tv", url="bigscreen"),
                 page("pack", "nav.pack", "slideshow", url="pack"),
                 page("adjustments", "nav.adjustments", "exposure"),
+                page("shuangbaodao", "nav.shuangbaodao", "volunteer_activism"),
                 page("review", "nav.review", "gavel", shown=viewer is None or viewer.admin or viewer.approve),
                 page("rectification", "nav.rectification", "task_alt"),
             ],

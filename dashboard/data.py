@@ -46,7 +46,7 @@ from pipelines.engine import whatif
 from pipelines.engine.methodology import Methodology, parse
 from pipelines.engine.scores_db import connect_read, scores_path
 from pipelines.report import pack
-from pipelines.serve import geometry, members, quality, runs, units
+from pipelines.serve import geometry, members, points, quality, runs, units
 from pipelines.serve import history as served_history
 from pipelines.serve import periods as serve_periods
 from pipelines.serve.periods import is_year
@@ -811,3 +811,89 @@ def user_table() -> pd.DataFrame:
         "locked_until",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- 双报到 and the task list (methodology v1.2: 正能量值, F6) ----------------------------------
+
+
+def _pairs(s: Stamp, runs_: HistoryRuns, kind: str | None = None) -> served_history.Pairs:
+    """A history's (period, run) pairs: as given in an official view, else every period of the
+    one run (the viewer's periods only: `_official_only`); of one kind when `kind` is given."""
+    if isinstance(runs_, tuple):
+        pairs = runs_
+    else:
+        offered = _official_only(s, run_periods(s, runs_))
+        pairs = tuple((str(p), int(runs_)) for p in offered["period"])
+    return tuple((p, r) for p, r in pairs if kind is None or serve_periods.kind(p) == kind)
+
+
+def reporting_orgs(s: Stamp, run: int, period: str, scope: str = "") -> pd.DataFrame | None:
+    """The reporting organisations (报到单位党组织) in scope with their 正能量值, 人均 and ranks,
+    ranked ones first (serve.points.orgs); None when the run predates methodology v1.2."""
+    return _read(s, points.orgs, run, period, _narrowed(scope))
+
+
+def org_trend(s: Stamp, runs_: HistoryRuns, run: int, period: str, scope: str = "") -> pd.DataFrame:
+    """The quarterly 人均正能量值 and ranks of the reporting organisations in scope (those of
+    `period` in `run`), each quarter from its own run (`history_runs`)."""
+    shown = reporting_orgs(s, run, period, scope)
+    ids = () if shown is None else tuple(shown["org_id"])
+    return _read(s, points.org_trend, _pairs(s, runs_, serve_periods.QUARTER), ids)
+
+
+def _check_org(s: Stamp, run: int, period: str, org_id: str) -> None:
+    shown = reporting_orgs(s, run, period)
+    if shown is None or org_id not in set(shown["org_id"]):
+        raise OutOfScope(f"reporting org {org_id}")
+
+
+def org_members(s: Stamp, run: int, period: str, org_id: str, scope: str = "") -> pd.DataFrame:
+    """The members an organisation in scope reported, those living in the scope, with their
+    period's points; names as the viewer may see them."""
+    _check_org(s, run, period, org_id)
+    return _names_shown(_read(s, points.org_members, run, period, org_id, _narrowed(scope)))
+
+
+def org_communities(s: Stamp, run: int, period: str, org_id: str, scope: str = "") -> pd.DataFrame:
+    """The communities in scope an organisation's members served in the period, and where the
+    demands it claimed were resolved."""
+    _check_org(s, run, period, org_id)
+    return _read(s, points.org_communities, run, period, org_id, _narrowed(scope))
+
+
+def member_ledger(s: Stamp, runs_: HistoryRuns, member_no: int, scope: str = "") -> pd.DataFrame | None:
+    """A member's 正能量值 ledger (一人一档): each period (quarters, then years) from its own
+    run, each source's count and points at the rates of that run's methodology, points before
+    and after the quarterly cap, year-to-date and tier; None when the results predate v1.2."""
+    rows = _read(s, points.member_ledger, _pairs(s, runs_), member_no, _narrowed(scope))
+    if rows is None or rows.empty:
+        return rows
+    parts = [
+        points.ledger_by_source(part, points.rates(_run_record(s, int(run))["config_text"]))
+        for run, part in rows.groupby("run_id", sort=False)
+    ]
+    out = pd.concat(parts).sort_index()
+    return out.assign(_k=out["period"].map(lambda p: (len(p) == 4, p))).sort_values("_k").drop(columns="_k")
+
+
+def member_services(s: Stamp, member_no: int, period: str, scope: str = "", limit: int = 10) -> pd.DataFrame:
+    """A member's latest services up to the period's end, in grids within the scope."""
+    return _read(s, points.member_services, member_no, period, _narrowed(scope), limit)
+
+
+def member_demands(s: Stamp, member_no: int, period: str, scope: str = "", limit: int = 10) -> pd.DataFrame:
+    """The latest demands a member claimed up to the period's end, in grids within the scope."""
+    return _read(s, points.member_demands, member_no, period, _narrowed(scope), limit)
+
+
+def unit_tasks(s: Stamp, period: str, level: str, unit_id: str) -> pd.DataFrame | None:
+    """The tasks of a unit's grid organisations due in the period (done on time, late, open:
+    the records behind F6); None when no task list was ever loaded."""
+    _check_unit(s, level, unit_id)
+    return _read(s, points.unit_tasks, period, level, unit_id)
+
+
+def points_rule(s: Stamp, run: int) -> dict[str, float]:
+    """The run's 正能量值 parameters (serve.points.rates): each source's points, the quarterly
+    cap and the reported members an organisation needs to be ranked."""
+    return points.rates(_run_record(s, run)["config_text"])

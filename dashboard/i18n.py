@@ -66,6 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind.services": "服务记录",
         "kind.demands": "群众诉求工单",
         "kind.meetings": "组织生活记录",
+        "kind.tasks": "任务清单",
         "kind.other": "其他",
         "nav.section.review": "评估",
         "nav.overview": "总览",
@@ -135,8 +136,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "method.param.required_meetings": "每支部每季度应开“{meeting}”次数（F1）",
         "method.rule.scoring": (
             "指标值按目标值区间线性折算为 0–{scale} 分（区间外取端点）。指数 = 有数据指标得分的加权平均"
-            "（权重除以有数据指标的权重之和）；有数据指标的权重不足全部权重的 {share} 时，该指数缺失。"
+            "（权重除以有数据指标的权重之和）；有数据指标的权重不足{need}时，该指数缺失。"
         ),
+        "method.need.share": "全部权重的 {share}",
+        "method.need.sum": "权重之和 {sum}（绝对值，不随权重总和变化）",
         "method.rule.composite": "综合指数 = 各指数的加权平均（权重除以权重之和）；任一指数缺失则综合指数缺失。",
         "method.rule.cap": "群众满意度 R（S4 原始值）低于 {below} 的单位，等级最高为“{grade}”。",
         "method.rule.lists": (
@@ -168,7 +171,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "拖动滑块修改权重，查看综合指数和排名如何变化。结果由指数引擎按本批次的方法、用各单位已发布的指标原始值"
             "重新计算，只在本页显示，不保存，也不改变已发布的结果。权重是相对的：引擎把每个权重除以同组"
             "（同一指数内的指标，或综合指数内的各指数）有数据各项的权重之和，因此只有比例起作用，不必加总为 1；"
-            "指数仍需至少 {share} 的权重有数据。滑块下方为各项在组内的占比。修改后的权重写入网址，可直接分享。"
+            "指数仍需有数据指标的权重达到{need}。滑块下方为各项在组内的占比。修改后的权重写入网址，可直接分享。"
         ),
         "method.whatif.reset": "恢复本批次权重",
         "method.whatif.weightless": "{names} 的各项权重均为 0，无法计算；任一指数缺失时综合指数也缺失。",
@@ -727,6 +730,87 @@ MESSAGES: dict[str, dict[str, str]] = {
         "packx.measures": "整改措施",
         "packx.status": "状态",
         "packx.in_run": "第 {run} 次计算已计入",
+        # 双报到 page, 一人一档, the unit's tasks (issue 17)
+        "nav.shuangbaodao": "双报到",
+        "sbd.title": "双报到 · 报到单位正能量值 · {scope} · {period}",
+        "sbd.intro": (
+            "报到单位党组织按人均正能量值排名（全市、所在区县）；报到党员不足 {n} 人的单位列出但不排名。"
+            "范围内的单位：所在区县在范围内，或有报到党员居住在范围内的网格。"
+        ),
+        "sbd.no_points": "本次计算（运行 #{run}）早于正能量值规则（方法 v1.2），没有报到单位的积分。",
+        "sbd.none": "范围内没有报到单位党组织。",
+        "sbd.orgs": "报到单位",
+        "sbd.ranked": "参与排名",
+        "sbd.reported": "报到党员",
+        "sbd.mean": "人均正能量值（范围内）",
+        "sbd.city_rank": "全市排名",
+        "sbd.district_rank": "区县排名",
+        "sbd.not_ranked": "未排名（报到党员不足 {n} 人）",
+        "sbd.org": "报到单位",
+        "sbd.district": "所在区县",
+        "sbd.services": "服务次数",
+        "sbd.hours": "服务时长（小时）",
+        "sbd.claimed": "认领办结诉求",
+        "sbd.points": "正能量值",
+        "sbd.per_member": "人均正能量值",
+        "sbd.trend": "人均趋势（各季度）",
+        "sbd.pick": "查看报到单位",
+        "sbd.click": "点击表中一行，或在下方选择，查看该单位的报到党员和服务的社区。",
+        "sbd.detail": "{org}（{code}）",
+        "sbd.trend_title": "各季度人均正能量值",
+        "sbd.members": "报到党员（范围内 {n} 人）",
+        "sbd.members_outside": "该单位另有 {n} 名报到党员居住在当前范围之外，未列出。",
+        "sbd.communities": "服务的社区",
+        "sbd.community": "社区",
+        "sbd.member_count": "参与党员",
+        "sbd.no_communities": "本期没有服务记录或认领办结的诉求。",
+        "sbd.quarter": "季度",
+        "mf.title": "一人一档 · 党员 {member}",
+        "mf.vanguard": "各季度先锋分",
+        "mf.points": "正能量值明细（按来源和季度）",
+        "mf.points_help": (
+            "每季度：服务每次 {service:g} 分、时长每小时 {hour:g} 分、认领并办结诉求每件 {claim:g} 分、"
+            "服务获 5 分评价每次 {rating:g} 分，季度封顶 {cap:g} 分；年度为各季度封顶后之和，等次按年度累计。"
+        ),
+        "mf.no_points": "本次计算早于正能量值规则（方法 v1.2），没有党员积分。",
+        "mf.no_rows": "该党员在当前范围内没有积分记录。",
+        "mf.ytd": "{year}年累计正能量值",
+        "mf.tier": "正能量等次",
+        "mf.org": "报到单位",
+        "mf.no_org": "—（未关联报到单位）",
+        "mf.period": "期间",
+        "mf.claims": "认领办结",
+        "mf.n.services": "服务（次）",
+        "mf.n.hours": "时长（小时）",
+        "mf.n.claims": "认领办结（件）",
+        "mf.n.ratings_5": "5 分评价（次）",
+        "mf.p.services": "服务得分",
+        "mf.p.hours": "时长得分",
+        "mf.p.claims": "认领得分",
+        "mf.p.ratings_5": "评价得分",
+        "mf.raw": "封顶前",
+        "mf.capped": "封顶扣减",
+        "mf.period_points": "本期正能量值",
+        "mf.ytd_col": "年度累计",
+        "mf.recent_services": "近期服务记录",
+        "mf.recent_demands": "认领的诉求",
+        "mf.none": "无",
+        "mf.ticket": "工单编号",
+        "tasks.title": "任务完成率（F6）与任务清单",
+        "tasks.value": "任务完成率",
+        "tasks.missing": "本期没有到期任务：F6 缺失，不计入堡垒指数（其余指标权重重新归一）。",
+        "tasks.counts": "本期到期任务 {n} 项：按时完成 {on_time} 项，逾期完成 {late} 项，未完成 {open} 项。",
+        "tasks.no_list": "尚未导入任务清单。",
+        "tasks.status.on_time": "按时完成",
+        "tasks.status.late": "逾期完成",
+        "tasks.status.open": "未完成",
+        "tasks.org": "组织",
+        "tasks.content": "任务内容",
+        "tasks.category": "类别",
+        "tasks.assigned": "下达日期",
+        "tasks.due": "截止日期",
+        "tasks.completed": "完成日期",
+        "tasks.status": "状态",
     },
     "en": {
         # meeting pack
@@ -786,6 +870,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind.services": "Service records",
         "kind.demands": "Resident demands",
         "kind.meetings": "Meeting records",
+        "kind.tasks": "Task lists",
         "kind.other": "Other",
         "nav.section.review": "Review",
         "nav.overview": "Overview",
@@ -859,8 +944,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "method.rule.scoring": (
             "Indicator values are scaled linearly from their goalposts to 0–{scale} (clipped at the ends). An index "
             "is the weighted mean of the scores present (weights divided by the sum of those present); with less "
-            "than {share} of its weight present, the index is missing."
+            "than {need} present, the index is missing."
         ),
+        "method.need.share": "{share} of its weight",
+        "method.need.sum": "a weight sum of {sum} (absolute, whatever the weights add up to)",
         "method.rule.composite": (
             "Composite = weighted mean of the indices (weights divided by their sum); missing if any index is."
         ),
@@ -898,8 +985,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "them with this run's methodology from the units' published indicator values; the result is shown here "
             "only, never saved, and the published results do not change. Weights are relative: the engine divides "
             "each weight by the sum of the weights present in its group (the indicators of an index, or the indices "
-            "of the composite), so only ratios matter and they need not add up to 1; an index still needs {share} "
-            "of its weight present. Under the sliders: each weight's share of its group. Edited weights go into the "
+            "of the composite), so only ratios matter and they need not add up to 1; an index still needs {need} "
+            "present. Under the sliders: each weight's share of its group. Edited weights go into the "
             "URL, so the view can be shared."
         ),
         "method.whatif.reset": "Reset to the run's weights",
@@ -1512,6 +1599,91 @@ MESSAGES: dict[str, dict[str, str]] = {
         "packx.measures": "Measures",
         "packx.status": "Status",
         "packx.in_run": "Applied by run {run}",
+        # 双报到 page, 一人一档, the unit's tasks (issue 17)
+        "nav.shuangbaodao": "Dual reporting",
+        "sbd.title": "Dual reporting (双报到) · reporting organisations' points · {scope} · {period}",
+        "sbd.intro": (
+            "Reporting organisations ranked by points per reported member (city and district); those with fewer "
+            "than {n} reported members are listed, not ranked. In scope: the organisation's district is, or one of "
+            "its reported members lives in a grid within it."
+        ),
+        "sbd.no_points": "This computation (run {run}) predates the points rule (methodology v1.2): no points.",
+        "sbd.none": "No reporting organisation in this scope.",
+        "sbd.orgs": "Reporting organisations",
+        "sbd.ranked": "Ranked",
+        "sbd.reported": "Reported members",
+        "sbd.mean": "Points per member (scope)",
+        "sbd.city_rank": "City rank",
+        "sbd.district_rank": "District rank",
+        "sbd.not_ranked": "not ranked (fewer than {n} members)",
+        "sbd.org": "Organisation",
+        "sbd.district": "District",
+        "sbd.services": "Services",
+        "sbd.hours": "Hours",
+        "sbd.claimed": "Claimed demands resolved",
+        "sbd.points": "Points",
+        "sbd.per_member": "Points per member",
+        "sbd.trend": "Per member, by quarter",
+        "sbd.pick": "Organisation",
+        "sbd.click": "Click a row, or choose below, to see the organisation's members and the communities they serve.",
+        "sbd.detail": "{org} ({code})",
+        "sbd.trend_title": "Points per member by quarter",
+        "sbd.members": "Reported members ({n} in scope)",
+        "sbd.members_outside": "{n} more reported members live outside the chosen scope and are not listed.",
+        "sbd.communities": "Communities served",
+        "sbd.community": "Community",
+        "sbd.member_count": "Members serving",
+        "sbd.no_communities": "No services and no claimed demands resolved this period.",
+        "sbd.quarter": "Quarter",
+        "mf.title": "Member file (一人一档) · member {member}",
+        "mf.vanguard": "Vanguard score by quarter",
+        "mf.points": "Points ledger by source and quarter",
+        "mf.points_help": (
+            "Per quarter: {service:g} per service, {hour:g} per hour, {claim:g} per claimed demand resolved, "
+            "{rating:g} per rating of 5, capped at {cap:g}; a year is the sum of its capped quarters, the tier is on "
+            "the year to date."
+        ),
+        "mf.no_points": "This computation predates the points rule (methodology v1.2): no member points.",
+        "mf.no_rows": "This member has no points in the chosen scope.",
+        "mf.ytd": "Points in {year} so far",
+        "mf.tier": "Points tier",
+        "mf.org": "Reporting organisation",
+        "mf.no_org": "— (none linked)",
+        "mf.period": "Period",
+        "mf.claims": "Claims resolved",
+        "mf.n.services": "Services",
+        "mf.n.hours": "Hours",
+        "mf.n.claims": "Claims resolved",
+        "mf.n.ratings_5": "Ratings of 5",
+        "mf.p.services": "Service points",
+        "mf.p.hours": "Hour points",
+        "mf.p.claims": "Claim points",
+        "mf.p.ratings_5": "Rating points",
+        "mf.raw": "Before cap",
+        "mf.capped": "Cut by cap",
+        "mf.period_points": "Points",
+        "mf.ytd_col": "Year to date",
+        "mf.recent_services": "Recent services",
+        "mf.recent_demands": "Claimed demands",
+        "mf.none": "None",
+        "mf.ticket": "Ticket",
+        "tasks.title": "Task completion (F6) and the task list",
+        "tasks.value": "Task completion",
+        "tasks.missing": (
+            "No task due this period: F6 is missing and left out of the fortress index (weights renormalised)."
+        ),
+        "tasks.counts": "{n} tasks due this period: {on_time} done on time, {late} done late, {open} open.",
+        "tasks.no_list": "No task list loaded yet.",
+        "tasks.status.on_time": "On time",
+        "tasks.status.late": "Late",
+        "tasks.status.open": "Open",
+        "tasks.org": "Organisation",
+        "tasks.content": "Task",
+        "tasks.category": "Category",
+        "tasks.assigned": "Assigned",
+        "tasks.due": "Due",
+        "tasks.completed": "Completed",
+        "tasks.status": "Status",
     },
 }
 

@@ -125,6 +125,13 @@ def parameters(m: Methodology) -> pd.DataFrame:
     return pd.DataFrame({t("method.parameter"): labels, t("method.value"): values})
 
 
+def weight_need(m: Methodology) -> str:
+    """What an index needs present: v1.2's absolute weight sum, or v1/v1.1's share of its weights."""
+    if m.scoring.min_weight is not None:
+        return t("method.need.sum", sum=_number(m.scoring.min_weight))
+    return t("method.need.share", share=f"{float(m.scoring.min_weight_share):.0%}")
+
+
 def rules(m: Methodology) -> dict[str, str]:
     """The scoring, composite, cap, list, yellow-card and rank-interval rules as sentences."""
     lists, yellow, ri = m.lists, m.yellow_card, m.rank_intervals
@@ -133,7 +140,7 @@ def rules(m: Methodology) -> dict[str, str]:
         "scoring": t(
             "method.rule.scoring",
             scale=_number(m.scoring.scale),
-            share=f"{float(m.scoring.min_weight_share):.0%}",
+            need=weight_need(m),
         ),
         "composite": t("method.rule.composite"),
         "cap": t(

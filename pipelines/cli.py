@@ -68,8 +68,9 @@ def _compute(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """Scores, member scores or quarantined rows as CSV (BOM: opens cleanly in Excel), within
-    --scope; every export is written to the audit log (who, what, scope, rows, file hash)."""
+    """Scores, member scores, 正能量值 points or quarantined rows as CSV (BOM: opens cleanly in
+    Excel), within --scope; every export is written to the audit log (who, what, scope, rows,
+    file hash)."""
     from pipelines.access import audit
     from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
@@ -77,10 +78,20 @@ def _export(args: argparse.Namespace) -> int:
     from pipelines.report.cli import checked_scope
     from pipelines.serve import exports, runs
 
+    points_levels = ("members", "orgs")
+    if args.what == "points":
+        if not args.period:
+            raise SystemExit("export points: 请用 --period 指定季度或年度 (--period is required: 2025Q4 or 2025)")
+        if args.level not in (None, *points_levels):
+            raise SystemExit(
+                f"export points: --level 只能是 members 或 orgs (--level must be members or orgs), got {args.level}"
+            )
+    elif args.level in points_levels:
+        raise SystemExit(f"export {args.what}: --level {args.level} 仅用于 points (only for export points)")
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在 (no such database)")
     scope = checked_scope(Path(args.db), args.scope)
-    if args.what in ("scores", "members") and not scores_path(Path(args.db)).exists():
+    if args.what in ("scores", "members", "points") and not scores_path(Path(args.db)).exists():
         raise SystemExit(f"{args.db}: 尚未计算指数，请先运行 compute (no results yet: run compute first)")
     with connect_read(Path(args.db)) as con:
         if args.what == "quarantine":
@@ -96,6 +107,8 @@ def _export(args: argparse.Namespace) -> int:
                 print(note, file=sys.stderr)
             if args.what == "scores":
                 frame = exports.scores(con, run, scope, args.period, args.level)
+            elif args.what == "points":
+                frame = exports.points(con, run, args.period, args.level or "members", scope)
             else:
                 frame = exports.members(con, run, scope, args.period)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -150,8 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     compute.set_defaults(func=_compute)
 
     export = sub.add_parser("export", help="export tables as CSV")
-    export.add_argument("what", choices=["quarantine", "scores", "members"])
-    export.add_argument("--level", choices=LEVELS)
+    export.add_argument("what", choices=["quarantine", "scores", "members", "points"])
+    export.add_argument(
+        "--level",
+        choices=[*LEVELS, "members", "orgs"],
+        help="scores: a level of units; points: members (default) or orgs (reporting organisations)",
+    )
     export.add_argument("--period", help="a quarter (2025Q4) or a year (2025)")
     export.add_argument(
         "--run",

@@ -136,7 +136,7 @@ with tab_whatif:
     st.subheader(t("method.whatif.title", level=t(f"level.{f.level}"), period=f.label))
     if f.is_year:
         st.info(t("method.whatif.year", year=f.period, n=int(m.years.min_quarters)))
-    st.caption(t("method.whatif.intro", share=f"{float(m.scoring.min_weight_share):.0%}"))
+    st.caption(t("method.whatif.intro", need=mt.weight_need(m)))
     groups = whatif.siblings(m)
     weights: dict[str, float] = {}
     columns = st.columns(len(groups))

@@ -1,9 +1,9 @@
 """单元画像 Unit profile: one grid, community, street or district — its scores and rank, the
 adjustments (加减分, 一票否决) the run applied with their evidence, every indicator against its
-goalposts and what it contributes, where the most points are to be gained, its rank over time,
-its members' tiers, and the latest records behind the numbers. For a year: the year beside its
-quarters (a year's indices are the means of its quarterly indices, so its indicators are the
-quarters')."""
+goalposts and what it contributes, where the most points are to be gained, its task completion
+(F6) with the tasks behind it, its rank over time, its members' tiers, and the latest records
+behind the numbers. For a year: the year beside its quarters (a year's indices are the means of
+its quarterly indices, so its indicators are the quarters')."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import auth, data, tables
 from dashboard.filters import current, period_note
-from dashboard.formatting import rank_range, score
+from dashboard.formatting import date, rank_range, score, share
 from dashboard.i18n import language, t
 from dashboard.viewer import current as viewer
 from pipelines.serve.periods import QUARTER, quarters_of
@@ -133,6 +133,45 @@ else:
         tables.year_beside_quarters(by_period.loc[[f.period]].reset_index(), quarters, f.label), hide_index=True
     )
     st.caption(t("profile.year_quarters_help"))
+
+
+def tasks_block(values: dict) -> None:
+    """F6 任务完成率 (methodology v1.2), where the run has it: its value this quarter (or that
+    it is missing: no task due) and the unit's tasks of the period — done on time, late, open."""
+    if "F6" not in values:  # results computed before v1.2
+        return
+    st.subheader(t("tasks.title"))
+    tasks = data.unit_tasks(s, f.period, f.level, unit)
+    if f.kind == QUARTER:
+        if values["F6"] is None:
+            st.caption(t("tasks.missing"))
+        else:
+            st.metric(t("tasks.value"), share(values["F6"]))
+    if tasks is None:
+        st.caption(t("tasks.no_list"))
+        return
+    if tasks.empty:
+        return
+    n = tasks["status"].value_counts()
+    st.caption(t("tasks.counts", n=len(tasks), **{k: int(n.get(k, 0)) for k in ("on_time", "late", "open")}))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("tasks.status"): [t(f"tasks.status.{v}") for v in tasks["status"]],
+                t("tasks.org"): tasks["org_name"].to_numpy(),
+                t("tasks.content"): tasks["content"].to_numpy(),
+                t("tasks.category"): tasks["category"].fillna("—").to_numpy(),
+                t("tasks.assigned"): [date(v, lang) for v in tasks["assigned_date"]],
+                t("tasks.due"): [date(v, lang) for v in tasks["due_date"]],
+                t("tasks.completed"): [date(v, lang) for v in tasks["completed_date"]],
+            }
+        ),
+        hide_index=True,
+        key="p_tasks",
+    )
+
+
+tasks_block(data.unit_indicators(s, run["run_id"], f.period, f.level, unit))
 
 # The adjustments this run applied to the unit (any period), with their evidence.
 applied = data.unit_adjustments(s, run["run_id"], None, f.level, unit)

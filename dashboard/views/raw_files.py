@@ -15,7 +15,13 @@ from pipelines import settings
 
 # Folder names the synthetic city uses; other files are listed as "other" until the loader
 # (which recognises kinds by header row) takes over.
-KIND_BY_FOLDER = {"党员花名册": "members", "服务记录": "services", "群众诉求": "demands", "组织生活": "meetings"}
+KIND_BY_FOLDER = {
+    "党员花名册": "members",
+    "服务记录": "services",
+    "群众诉求": "demands",
+    "组织生活": "meetings",
+    "任务清单": "tasks",
+}
 KIND_BY_NAME = {"网格台账": "grids", "党组织信息": "orgs"}
 
 

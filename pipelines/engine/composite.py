@@ -2,7 +2,8 @@
 
 A tree of nodes: indicators (level 1) scored from raw values, and aggregates (levels 2…)
 combining their children by weighted arithmetic or geometric mean, skipping missing
-children and renormalising weights, with a minimum weight share for a defined result.
+children and renormalising weights, with a minimum for a defined result: a share of the
+children's weight (min_share), or an absolute sum of the weights present (min_weight).
 Per indicator: direction, normalisation (goalposts; min-max or z-score over the units of a
 group), weight and missing-data rule (skip it and reweight, or score it at the bottom).
 
@@ -41,6 +42,7 @@ class Node:
     aggregate: str = "amean"  # aggregates
     min_share: float = 0.0
     missing: str = "skip"
+    min_weight: float | None = None  # aggregates: the weights present must sum to this (replaces min_share)
 
     def __post_init__(self) -> None:
         if self.level == 1 and self.normalise not in NORMALISATIONS:
@@ -53,6 +55,8 @@ class Node:
             raise ValueError(f"{self.code}: direction must be 1 or -1")
         if not (self.weight >= 0 and math.isfinite(self.weight)):
             raise ValueError(f"{self.code}: weight must be a number ≥ 0")
+        if self.min_weight is not None and not (self.min_weight >= 0 and math.isfinite(self.min_weight)):
+            raise ValueError(f"{self.code}: min_weight must be a number ≥ 0")
         if self.missing not in MISSING_RULES:
             raise ValueError(f"{self.code}: missing-data rule {self.missing!r} not one of {MISSING_RULES}")
         if self.missing == "zero" and self.normalise not in ("goalposts", "minmax"):
@@ -117,7 +121,8 @@ def _aggregate_expr(p: Node, children: list[Node]) -> str:
     else:
         terms = " + ".join(f"coalesce({_num(c.weight)} * {ident(c.code)}, 0)" for c in children)
         value = f"({terms}) / nullif(({present}), 0)"
-    need = p.min_share * total - SHARE_TOLERANCE * max(total, 1.0)
+    threshold = p.min_share * total if p.min_weight is None else p.min_weight
+    need = threshold - SHARE_TOLERANCE * max(total, 1.0)
     return f"CASE WHEN ({present}) > 0 AND ({present}) >= {_num(need)} THEN {value} END"
 
 

@@ -5,7 +5,10 @@ member scores; written into the published database under a new run id with the r
 Methodology v1.1: every quarter and every year (the means of its quarterly indices), the
 approved adjustments applied (and copied into run_adjustments, so the run reproduces after a
 revocation), grade quotas, and the run's periods (run_periods: whether each was over when the
-run was computed; a year still running is 年度累计)."""
+run was computed; a year still running is 年度累计).
+
+Methodology v1.2: F6 among the indicators, and the 正能量值 points — member_points written
+beside by the member rows' connection, org_points by this one (pipelines/engine/points.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines.duck import Beside, scalar
-from pipelines.engine import indicators
+from pipelines.engine import indicators, points
 from pipelines.engine.composite import aggregate_expr, ident, score_wide
 from pipelines.engine.indicators import CUT_TOLERANCE
 from pipelines.engine.marts import ADJUSTMENT_COLUMNS, INDICATORS, MARTS
@@ -160,12 +163,18 @@ def compute_into(
     numpy_side = Beside(importlib.import_module, "pipelines.engine.intervals")
     # The member rows are written to the mart by a second connection while this one goes on.
     writer = con.cursor()
-    mart = f"{ident(scalar(con, 'SELECT current_database()'))}.main.member_scores"
-    member_sql = f"INSERT INTO {mart} SELECT * FROM work.int_member_rows;\n" + (SQL / "int_member_years.sql").read_text(
-        encoding="utf-8"
-    ).format(mart=mart, tier_case=indicators.tier_case(m, "score"))
+    database = ident(scalar(con, "SELECT current_database()"))
+    mart = f"{database}.main.member_scores"
+    member_sql = (
+        f"INSERT INTO {mart} SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no "
+        "FROM work.int_member_rows;\n"
+        + (SQL / "int_member_years.sql")
+        .read_text(encoding="utf-8")
+        .format(mart=mart, tier_case=indicators.tier_case(m, "score"))
+        + f"\nINSERT INTO {database}.main.member_points {points.member_select(m)}"
+    )
     written: list[Beside] = []
-    indicators.compute_raw(
+    found = indicators.compute_raw(
         con, m, run_id, members_ready=lambda: written.append(Beside(writer.execute, member_sql)), marts_ready=True
     )
     set_adjustments(con, m, adjustments.result() if isinstance(adjustments, Beside) else adjustments)
@@ -197,10 +206,13 @@ def compute_into(
     )
     con.execute(f"INSERT INTO run_adjustments SELECT {run_id}, * FROM int_adjustment_entries")
     scored = {n.code for n in nodes if n.level == 1}
-    columns = ", ".join(f"w.{c}, {'e.' + ident(c) if c in scored else 'NULL'}" for c in INDICATORS)
-    con.execute(f"""INSERT INTO indicator_scores
-        SELECT {run_id}, period, level, unit_id, {columns}
+    columns = ", ".join(f"w.{c} AS {c}, {'e.' + ident(c) if c in scored else 'NULL'} AS {c}_score" for c in INDICATORS)
+    # By name: a results file from before v1.2 has F6 at the end of its table.
+    con.execute(f"""INSERT INTO indicator_scores BY NAME
+        SELECT {run_id} AS run_id, period, level, unit_id, {columns}
         FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
+    points.org_points(con, m, found["org_claims"])
+    con.execute(f"INSERT INTO org_points BY NAME SELECT {run_id} AS run_id, * FROM int_org_points")
     written[0].result()
     writer.close()
     con.execute("CHECKPOINT")  # most of the writing, while the draws may still run
@@ -230,6 +242,7 @@ def _draw(intervals, m: Methodology, nodes, quarters: tuple, years: concurrent.f
     """The rank intervals of the quarters, then of the years from the same draws (each draw's
     indices of a year's quarters averaged, not evaluated again)."""
     scores, groups, points, entered = quarters
+    nodes = intervals.in_play(nodes, scores)  # the same tree for the years' draws
     kept: dict = {}
     quarter_result = intervals.rank_intervals(
         nodes, scores, groups, COMPOSITE, m.rank_intervals, points, entered, keep=kept

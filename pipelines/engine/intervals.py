@@ -9,6 +9,13 @@ Per period and level this is matrix work (units × draws), so the tree is evalua
 with the same rules as the SQL engine (skip missing children, renormalise, minimum share).
 Percentiles are discrete: the smallest rank whose share of draws reaches the quantile.
 
+Minimum weight (methodology v1.2's absolute rule, `min_weight`): the configured sum is in the
+configured weights' units, so a draw that scales the weights scales it alike — an aggregate is
+present where its drawn weights present reach min_weight × (drawn total / configured total)
+of its children. With all factors 1 this is the published rule; where the configured weights
+sum to 1 it is the share rule v1.1 draws with. Indicators missing for every unit draw no
+factor (in_play).
+
 Years (methodology v1.1): each draw's weights apply to every quarter of the year, the
 composite's children are averaged over the quarters (min_quarters rule), and the composite
 is taken from these means with the draw's weights. Ranks are of the adjusted composite
@@ -39,6 +46,28 @@ def draws(nodes: Sequence[Node], config: RankIntervals) -> dict[str, np.ndarray]
         (int(config.replications), len(weighted)),
     )
     return {n.code: factors[:, j] * n.weight for j, n in enumerate(weighted)}
+
+
+def in_play(nodes: Sequence[Node], scores: Mapping[str, np.ndarray]) -> list[Node]:
+    """The tree the draws perturb: without the indicators missing for every unit of the run
+    under an aggregate with an absolute minimum (methodology v1.2), which keep another child.
+    Such a weight changes no value, so it draws no factor: with F6 missing everywhere the draws
+    are v1.1's exactly (the same factors for the same weights, the threshold rescaled by the
+    same total). Aggregates with a share minimum keep every child (v1.1's draws, unchanged)."""
+    by_code = {n.code: n for n in nodes}
+
+    def idle(n: Node) -> bool:
+        s = scores.get(n.code)
+        return n.level == 1 and s is not None and bool(np.isnan(s).all())
+
+    dropped = set()
+    for n in nodes:
+        parent = by_code.get(n.parent) if n.parent else None
+        if parent is None or parent.min_weight is None or not idle(n):
+            continue
+        if any(c.parent == parent.code and c.code != n.code and c.code not in dropped and not idle(c) for c in nodes):
+            dropped.add(n.code)
+    return [n for n in nodes if n.code not in dropped]
 
 
 def _log(carried: tuple[np.ndarray, np.ndarray], parent: Node) -> np.ndarray:
@@ -84,9 +113,13 @@ def _propagate(
                 for j, c in enumerate(children):
                     num += w[:, j, None] * _log(carried[c.code], p)
                     den += w[:, j, None] * carried[c.code][1]
-            need = p.min_share * w.sum(axis=1)[:, None]
+            if p.min_weight is None:
+                need = p.min_share * w.sum(axis=1)[:, None]
+            else:  # absolute (v1.2): the configured sum, rescaled as the draw rescales the children's weights
+                configured = sum(c.weight for c in children)
+                need = (p.min_weight / configured if configured > 0 else 0.0) * w.sum(axis=1)[:, None]
             need -= SHARE_TOLERANCE * np.maximum(w.sum(axis=1)[:, None], 1.0)
-            ok = den >= need if p.min_share > 0 else den > 0  # need > 0 implies den > 0
+            ok = den >= need if (p.min_share if p.min_weight is None else p.min_weight) > 0 else den > 0
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 np.divide(num, den, out=num)
                 if p.aggregate == "gmean":
@@ -388,4 +421,4 @@ def compute_into(
     indicator) within `group`, into the temp table `into` (keys, rank_q05, rank_q95).
     config: the methodology's rank_intervals (seed, replications, factors, quantiles)."""
     scores, groups = fetch(con, source, nodes, group)
-    return store(con, keys, rank_intervals(nodes, scores, groups, root, config), into)
+    return store(con, keys, rank_intervals(in_play(nodes, scores), scores, groups, root, config), into)

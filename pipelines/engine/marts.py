@@ -15,11 +15,16 @@ Methodology v1.1 adds years (period '2025', member pkey 20250), the run's period
 (run_periods: kind, whether over when computed, quarters with data) and the adjustments each
 run applied (run_adjustments, copied so a past run reproduces after a revocation).
 unit_scores gains composite_raw, adjustment and veto at the end (`composite` is the adjusted
-composite); a results file written before gets them here, its rows unadjusted."""
+composite); a results file written before gets them here, its rows unadjusted.
+
+Methodology v1.2 adds F6 (indicator_scores gains F6 and F6_score, at the end of an older
+file's table: rows are written by name) and the 正能量值 points: member_points (a row per
+counted member and quarter or year, like member_scores: numbers for the quarter key, member
+and grid; the tier as its name) and org_points (a row per reporting organisation and period)."""
 
 # Every indicator the domain SQL computes, in display order (an indicator the methodology
 # drops keeps its raw value, with no score).
-INDICATORS = ("F1", "F2", "F3", "F4", "F5", "V5", "V6", "S1", "S2", "S3", "S4")
+INDICATORS = ("F1", "F2", "F3", "F4", "F5", "F6", "V5", "V6", "S1", "S2", "S3", "S4")
 # The entries a run applied, as the register's in_force() gives them (run_adjustments holds
 # them with the run id first): compute, the register and the table read this one list.
 ADJUSTMENT_COLUMNS = {
@@ -61,6 +66,9 @@ CREATE TABLE IF NOT EXISTS run_periods (
 CREATE TABLE IF NOT EXISTS run_adjustments (run_id INTEGER, {_APPLIED});
 CREATE TABLE IF NOT EXISTS indicator_scores (
     run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, {_WIDE});
+-- A results file from before v1.2: F6 is missing in its runs.
+ALTER TABLE indicator_scores ADD COLUMN IF NOT EXISTS F6 DOUBLE;
+ALTER TABLE indicator_scores ADD COLUMN IF NOT EXISTS F6_score DOUBLE;
 CREATE OR REPLACE VIEW indicator_scores_long AS
 SELECT run_id, period, level, unit_id, code, value, score
 FROM (UNPIVOT indicator_scores ON {_PAIRS} INTO NAME code VALUE value, score)
@@ -68,6 +76,13 @@ WHERE value IS NOT NULL;
 CREATE TABLE IF NOT EXISTS member_scores (
     run_id INTEGER, pkey INTEGER, member_no INTEGER, grid_no INTEGER, services INTEGER, hours DOUBLE,
     claims INTEGER, rating DOUBLE, score DOUBLE, tier_no UTINYINT);
+CREATE TABLE IF NOT EXISTS member_points (
+    run_id INTEGER, pkey INTEGER, member_no INTEGER, grid_no INTEGER, reporting_org_id VARCHAR, services INTEGER,
+    hours DOUBLE, claims INTEGER, ratings_5 INTEGER, points_raw DOUBLE, points DOUBLE, points_ytd DOUBLE, tier VARCHAR);
+CREATE TABLE IF NOT EXISTS org_points (
+    run_id INTEGER, period VARCHAR, org_id VARCHAR, org_name VARCHAR, district VARCHAR, members INTEGER,
+    services INTEGER, hours DOUBLE, claimed_demands INTEGER, points DOUBLE, points_per_member DOUBLE, ranked BOOLEAN,
+    city_rank INTEGER, district_rank INTEGER);
 CREATE TABLE IF NOT EXISTS run_tiers (run_id INTEGER, tier_no UTINYINT, tier VARCHAR, min_score DOUBLE);
 CREATE OR REPLACE VIEW member_scores_v AS
 SELECT s.run_id,

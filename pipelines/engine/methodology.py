@@ -7,6 +7,11 @@ and refuses a malformed one with a message naming the line and the problem, e.g.
 engine and the pack rely on (the tier V6 counts, the grades the cap rule and the yellow card
 name) is checked here, so a renamed one is a `file:line` message, not a traceback later.
 
+Methodology v1.2: `[scoring] min_weight` (an index is missing below this absolute sum of the
+weights present) replaces `min_weight_share` (a share of the index's weights), which an older
+file keeps, with its meaning; the optional `[points]` (正能量值: every number a parameter, the
+v1.2 rule table by default) with `[points.tiers]` (a tier's name = its minimum, from the top).
+
 Numbers are kept as the file writes them (90 stays an int, 10.0 a float): the meeting pack and
 the dashboard print some of them as they are.
 """
@@ -60,6 +65,18 @@ MEMBER_SCORE = "member_score"
 DEFAULT_MIN_QUARTERS = 3
 DEFAULT_MAX_BONUS = 5
 DEFAULT_MAX_DEDUCTION = 20
+# Methodology v1.2's 正能量值 rule table, optional in a text (a v1.1 file gets these).
+POINTS_NUMBERS = {  # key: (default, whole number, low, positive)
+    "per_service": (2, False, 0, False),  # each service record
+    "per_hour": (1, False, 0, False),  # each hour of service
+    "per_claim": (5, False, 0, False),  # each demand the member claimed, resolved in the quarter
+    "per_top_rating": (1, False, 0, False),  # each rating of top_rating on the member's services
+    "top_rating": (5, False, None, False),
+    "quarter_cap": (60, False, 0, True),  # a member's quarterly points are capped here
+    "per_org_claim": (10, False, 0, False),  # an organisation: each demand it claimed, resolved in p
+    "min_members": (3, True, 1, False),  # reported members an organisation needs to be ranked
+}
+DEFAULT_POINT_TIERS = (("先锋", 150), ("优秀", 100), ("合格", 40), ("待激励", 0))
 
 
 class MethodologyError(ValueError):
@@ -85,8 +102,11 @@ class _Coded:
 
 @dataclass(frozen=True)
 class Scoring:
+    """Exactly one of the two minimums is set: v1.2's absolute one, or v1/v1.1's share."""
+
     scale: float  # index = scale × Σ w·s / Σ w
-    min_weight_share: float  # below this share of weight present, an index is missing
+    min_weight_share: float | None = None  # v1, v1.1: below this share of an index's weight present, it is missing
+    min_weight: float | None = None  # v1.2: below this sum of the weights present, an index is missing
 
 
 @dataclass(frozen=True)
@@ -181,6 +201,24 @@ class Adjustments:
 
 
 @dataclass(frozen=True)
+class Points:
+    """正能量值 (methodology v1.2): a member's quarterly points = per_service × services +
+    per_hour × hours + per_claim × claims resolved + per_top_rating × ratings of top_rating,
+    capped at quarter_cap; tiers on the year's points; an organisation adds per_org_claim per
+    demand it claimed resolved, and is ranked with at least min_members reported members."""
+
+    per_service: float = 2
+    per_hour: float = 1
+    per_claim: float = 5
+    per_top_rating: float = 1
+    top_rating: float = 5
+    quarter_cap: float = 60
+    per_org_claim: float = 10
+    min_members: int = 3
+    tiers: tuple[Cutoff, ...] = tuple(Cutoff(n, x) for n, x in DEFAULT_POINT_TIERS)  # best first
+
+
+@dataclass(frozen=True)
 class Methodology:
     path: Path
     text: str
@@ -203,6 +241,7 @@ class Methodology:
     years: Years = Years(DEFAULT_MIN_QUARTERS)
     adjustments: Adjustments = Adjustments(DEFAULT_MAX_BONUS, DEFAULT_MAX_DEDUCTION)
     quotas: tuple[tuple[str, float], ...] = ()  # (grade, share of ranked units), best grade first
+    points: Points = Points()
 
     def name(self, lang: str = "zh") -> str:
         return _named(self.name_zh, self.name_en, "", lang)
@@ -225,11 +264,13 @@ class Methodology:
     def tree(self) -> list[Node]:
         """The unit tree for the engine: indicators → indices → composite."""
         scale = float(self.scoring.scale)
-        share = float(self.scoring.min_weight_share)
+        absolute = self.scoring.min_weight
+        share = 0.0 if absolute is not None else float(self.scoring.min_weight_share)
+        minimum = None if absolute is None else float(absolute)
         nodes = [_leaf(i.code, i.index, i.weight, i.direction, i.lo, i.hi, scale, i.missing) for i in self.indicators]
         for idx in self.indices:
             parent = vocabulary.COMPOSITE if idx.code in self.composite.indices else None
-            nodes.append(Node(idx.code, parent, 2, 1.0, aggregate="amean", min_share=share))
+            nodes.append(Node(idx.code, parent, 2, 1.0, aggregate="amean", min_share=share, min_weight=minimum))
         # missing if any index is
         nodes.append(Node(vocabulary.COMPOSITE, None, 3, aggregate="amean", min_share=1.0))
         return nodes
@@ -433,7 +474,15 @@ def _parse(text: str, path: Path) -> Methodology:
     for key, value in p.get("required_meetings", {}).items():
         if not isinstance(value, int) or value < 0:
             fail(lines.of("parameters.required_meetings", key), f"required_meetings {key}: a whole number ≥ 0")
-    number("scoring", 0, config["scoring"], "min_weight_share", "scoring", low=0)
+    given = [k for k in ("min_weight", "min_weight_share") if k in config["scoring"]]
+    if len(given) != 1:
+        problem = "give one of" if given else "needs"
+        fail(
+            lines.of("scoring", given[-1] if given else None),
+            f"scoring: {problem} min_weight (v1.2: the sum of the weights present an index needs) "
+            "or min_weight_share (v1, v1.1: their share of the index's weights)",
+        )
+    number("scoring", 0, config["scoring"], given[0], "scoring", low=0)
     number("scoring", 0, config["scoring"], "scale", "scoring", positive=True)
     number("parameters", 0, p, "on_time_hours", "parameters", positive=True)
     for key in NUMERIC_PARAMETERS:
@@ -448,6 +497,7 @@ def _parse(text: str, path: Path) -> Methodology:
             f"{', '.join(tiers)} (name a tier {vanguard_tier!r}, or set [parameters] vanguard_tier)",
         )
     _check_cycle(config, lines, fail)
+    _check_points(config, lines, fail)
     return _build(config, path, text, vanguard_tier)
 
 
@@ -474,6 +524,48 @@ def _check_cycle(config: dict, lines: _Lines, fail) -> None:
             fail(line, f"quotas {grade}: the share must be a number in (0, 1], got {share!r}")
 
 
+def _check_points(config: dict, lines: _Lines, fail) -> None:
+    """Methodology v1.2's optional [points] and its [points.tiers] (name = minimum, from the top)."""
+    if "points" not in config:
+        return
+    table = config["points"]
+    if not isinstance(table, dict):
+        fail(lines.of(None, "points"), "points must be a table ([points])")
+    for key in table:
+        if key not in POINTS_NUMBERS and key != "tiers":
+            known = ", ".join([*POINTS_NUMBERS, "tiers"])
+            fail(lines.of("points", key), f"points: unknown key {key!r} (known: {known})")
+    for key, (_default, whole, low, positive) in POINTS_NUMBERS.items():
+        if key not in table:
+            continue
+        v = table[key]
+        bad = not (_is_whole(v) if whole else _is_number(v)) or v != v or v in (float("inf"), float("-inf"))
+        bad = bad or (low is not None and v < low) or (positive and v <= 0)
+        if bad:
+            kind = "a whole number" if whole else "a number"
+            bound = " > 0" if positive else (f" ≥ {low:g}" if low is not None else "")
+            fail(lines.of("points", key), f"points: {key} must be {kind}{bound}, got {v!r}")
+    tiers = table.get("tiers")
+    if tiers is None:
+        return
+    if not isinstance(tiers, dict) or not tiers:
+        fail(lines.of("points.tiers"), 'points.tiers: a table of tiers is needed ([points.tiers], "先锋" = 150, …)')
+    for name, v in tiers.items():
+        if not _is_number(v) or v != v or v in (float("inf"), float("-inf")):
+            fail(lines.of("points.tiers", name), f"points.tiers {name}: the minimum must be a number, got {v!r}")
+    mins = list(tiers.values())
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+        fail(lines.of("points.tiers"), "points.tiers: minimums must fall from the first to the last")
+
+
+def _points(config: dict) -> Points:
+    table = config.get("points", {})
+    numbers = {key: table.get(key, default) for key, (default, *_rest) in POINTS_NUMBERS.items()}
+    tiers = table.get("tiers")
+    cutoffs = Points().tiers if tiers is None else tuple(Cutoff(name, v) for name, v in tiers.items())
+    return Points(**numbers, tiers=cutoffs)
+
+
 def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodology:
     """The checked configuration as typed objects."""
     p = config["parameters"]
@@ -487,7 +579,9 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
         version=config["version"],
         name_zh=config.get("name_zh"),
         name_en=config.get("name_en"),
-        scoring=Scoring(config["scoring"]["scale"], config["scoring"]["min_weight_share"]),
+        scoring=Scoring(
+            config["scoring"]["scale"], config["scoring"].get("min_weight_share"), config["scoring"].get("min_weight")
+        ),
         parameters=Parameters(
             **{key: p[key] for key in NUMERIC_PARAMETERS},
             required_meetings=meetings,
@@ -537,4 +631,5 @@ def _build(config: dict, path: Path, text: str, vanguard_tier: str) -> Methodolo
             config.get("adjustments", {}).get("max_deduction", DEFAULT_MAX_DEDUCTION),
         ),
         quotas=tuple((g["name"], config["quotas"][g["name"]]) for g in config["grades"] if g["name"] in quotas),
+        points=_points(config),
     )

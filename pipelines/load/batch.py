@@ -139,6 +139,17 @@ def _date_window(con: duckdb.DuckDBPyConnection, as_of: dt.date, today: dt.date)
     con.execute("SET VARIABLE pbi_latest = CAST(? AS DATE)", [max(as_of, today)])
 
 
+def _upgrade(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Bring a warehouse published before a column existed up to date (the plan's
+    [batch.upgrade]): binding the column is the test, as the engine's warehouse check does."""
+    for table, column, files in plan.upgrade:
+        try:
+            con.execute(f"SELECT {column} FROM {table} LIMIT 0")
+        except duckdb.BinderException:
+            for rel in files:
+                _sql(con, rel)
+
+
 def _raw_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind], plan: Plan) -> None:
     """A raw table per kind: the contract's fields as text, or the plan's file for a kind outside it."""
     for k in plan.kinds:
@@ -313,6 +324,7 @@ def _run(
         _reference_tables(con, kinds, plan)
         for rel in plan.setup:
             _sql(con, rel)
+        _upgrade(con, plan)
         key, adopted = _member_key(con)
         con.execute("SET VARIABLE pbi_secret = ?", [key])
         con.execute("SET VARIABLE pbi_as_of = ?", [as_of.isoformat()])

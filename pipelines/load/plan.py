@@ -68,6 +68,8 @@ class Plan:
     unquarantine: str
     quarantine: str
     kinds: tuple[KindPlan, ...]
+    # (table, column, files): what brings a warehouse published before the column up to date
+    upgrade: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -129,6 +131,12 @@ def parse(text: str, contract_kinds: Iterable[str], path: Path = CONFIG) -> Plan
         if not isinstance(listed, list):
             fail(lines.of("batch", key), f"batch.{key} must be a list of SQL files")
         files[key] = tuple(sql_file(f, "batch", key) for f in listed)
+    upgrade = []
+    for target, listed in batch.get("upgrade", {}).items():
+        table, _, column = target.partition(".")
+        if not (NAME.fullmatch(table) and NAME.fullmatch(column)) or not isinstance(listed, list):
+            fail(lines.of("batch.upgrade", target), f'upgrade {target!r}: needs "table.column" = [SQL files]')
+        upgrade.append((table, column, tuple(sql_file(f, "batch.upgrade", target) for f in listed)))
     each = batch.get("each_kind", {})
     for key in EACH_KIND:
         files[key] = sql_file(each.get(key), "batch.each_kind", key)
@@ -184,4 +192,5 @@ def parse(text: str, contract_kinds: Iterable[str], path: Path = CONFIG) -> Plan
         unquarantine=files["unquarantine"],
         quarantine=files["quarantine"],
         kinds=tuple(out),
+        upgrade=tuple(upgrade),
     )

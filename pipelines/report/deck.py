@@ -611,6 +611,43 @@ def _members(d: _Deck) -> None:
     _note(s, MARGIN, Inches(8), L.names_note(p))
 
 
+def _shuangbaodao(d: _Deck) -> None:
+    """双报到: the scope's first ten reporting organisations by 人均正能量值 (ranked ones first),
+    or one line: none in scope. No slide for a run without 正能量值 (before methodology v1.2)."""
+    p = d.p
+    if p.reporting_orgs is None:
+        return
+    s = d.slide(f"{L.SHUANGBAODAO} · 报到单位人均正能量值")
+    if p.reporting_orgs.empty:
+        _empty(s, L.points_line(p))
+        return
+    orgs = p.reporting_orgs.head(ROWS_PER_SLIDE)
+    orgs = orgs.astype(object).where(orgs.notna(), None)  # a missing rank is None, not pd.NA
+    rows = [
+        [
+            str(L.org_rank(o["city_rank"], p)),
+            "—"
+            if o["district_rank"] != o["district_rank"] or o["district_rank"] is None
+            else str(int(o["district_rank"])),
+            str(o["org_name"]),
+            str(o["district"]),
+            f"{int(o['members'])}",
+            f"{int(o['claimed_demands'])}",
+            f"{o['points']:.1f}",
+            f"{o['points_per_member']:.1f}",
+        ]
+        for o in orgs.to_dict("records")
+    ]
+    d.table(
+        s,
+        ["全市排名", "区县排名", "报到单位", "所在区县", "报到党员", "认领办结诉求", "正能量值", "人均正能量值"],
+        rows,
+        (MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.42) * (len(rows) + 1)),
+        (2.2, 1, 3, 1.3, 1, 1.3, 1.1, 1.3),
+    )
+    _more(s, MARGIN, Inches(8), len(p.reporting_orgs), L.SHUANGBAODAO)
+
+
 def _methodology(d: _Deck) -> None:
     p = d.p
     s = d.slide("方法说明")
@@ -641,6 +678,7 @@ def render(p: Pack) -> bytes:
         _rectification,
         _followup,
         _members,
+        _shuangbaodao,
     )
     for part in (*parts, _methodology):
         part(d)

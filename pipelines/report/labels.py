@@ -9,6 +9,8 @@ import hashlib
 import math
 import unicodedata
 
+import pandas as pd
+
 from pipelines import vocabulary as V
 from pipelines.numbers import date_time_zh as date_time
 from pipelines.numbers import date_zh as date
@@ -234,3 +236,27 @@ def method_lines(p: Pack) -> list[str]:
     if p.is_year or p.quotas:
         lines += quota_lines(p)
     return lines
+
+
+SHUANGBAODAO = "双报到"  # the sheet and the slide of reporting organisations (methodology v1.2)
+
+
+def org_rank(value: object, p: Pack) -> str | int:
+    """A reporting organisation's rank, or why it has none (too few reported members)."""
+    if value is None or pd.isna(value):
+        return f"未排名（报到党员不足 {p.points_rule.get('min_members', 3):g} 人）"
+    return int(value)
+
+
+def points_line(p: Pack) -> str:
+    """One line on the 双报到 ranking: its rule and scope, or that the scope has no organisation."""
+    r = p.points_rule
+    if p.reporting_orgs is None or p.reporting_orgs.empty:
+        return f"{p.scope_name}没有报到单位党组织（{period_name(p)}）。"
+    return (
+        f"{period_name(p)}报到单位党组织按人均正能量值排名（全市、所在区县），列出前 {len(p.reporting_orgs)} 个，"
+        f"参与排名的在前；报到党员不足 {r.get('min_members', 3):g} 人的单位列出但不排名。"
+        f"正能量值 = 报到党员积分（服务每次 {r.get('services', 2):g} 分、每小时 {r.get('hours', 1):g} 分、"
+        f"认领办结诉求每件 {r.get('claims', 5):g} 分、5 分评价每次 {r.get('ratings_5', 1):g} 分，季度封顶 "
+        f"{r.get('cap', 60):g} 分）+ 单位认领办结诉求每件 {r.get('org_claims', 10):g} 分。"
+    )

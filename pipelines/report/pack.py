@@ -5,7 +5,9 @@ the map's boundaries and the top members — with the run's record, so every num
 traced to the configuration and data that made it. A year adds what methodology v1.1 decides on:
 the adjustments (加减分, 一票否决) the run applied, each unit's four quarters beside its year, and
 whether the year is complete (else it is 年度累计, year-to-date); a quarter shows its adjustments
-only when it has some, so a quarter without any is laid out exactly as before v1.1.
+only when it has some, so a quarter without any is laid out exactly as before v1.1. Methodology
+v1.2 adds the scope's reporting organisations by 人均正能量值 (双报到) and, for a quarter, each
+unit's task completion (F6); a run without them is laid out as before.
 
 The workbook (workbook.py) and the deck (deck.py) only lay this out; they decide nothing.
 Scope and masking are the caller's: the dashboard passes the signed-in viewer's scope and
@@ -27,6 +29,7 @@ from pipelines.engine.methodology import Methodology, parse
 from pipelines.report.rectification_rule import carded, rectification, scorecard
 from pipelines.serve import followup as served_followup
 from pipelines.serve import geometry, members, periods, runs
+from pipelines.serve import points as served_points
 from pipelines.serve import units as served_units
 from pipelines.serve.query import published
 from pipelines.vocabulary import LEVELS, RED_LIST
@@ -36,6 +39,7 @@ ADJUSTMENT_COLUMNS = {"composite_raw": None, "adjustment": 0.0, "veto": False}
 
 DEFAULT_SCORECARDS = 30
 TOP_MEMBERS = 20
+TOP_ORGS = 20  # reporting organisations in the 双报到 sheet (the slide shows the first ten)
 
 
 class PackError(ValueError):
@@ -72,6 +76,15 @@ class Pack:
     # their status at `followup_at` (when the pack was built); empty when there are none.
     followup: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=served_followup.COLUMNS))
     followup_at: dt.datetime | None = None
+    # 双报到 (methodology v1.2): the scope's top reporting organisations by 人均正能量值, ranked ones
+    # first; None when the run has no 正能量值 (computed before v1.2): no sheet, no slide.
+    reporting_orgs: pd.DataFrame | None = None
+    points_rule: dict = field(default_factory=dict)  # the run's points parameters (serve.points.rates)
+
+    @property
+    def task_completion(self) -> bool:
+        """Whether the ranking shows F6 任务完成率 (a quarter of a run that scored it)."""
+        return "F6" in self.units.columns
 
     @property
     def is_year(self) -> bool:
@@ -205,6 +218,16 @@ def _indicator_values(
     return rows[rows["unit_id"].isin(chosen["unit_id"])].set_index("unit_id").to_dict("index")
 
 
+def _scores_f6(m: Methodology, values: dict[str, dict]) -> bool:
+    """Whether the run scored F6 任务完成率: its methodology names it, or its results hold a value
+    (an older run in a migrated results file has the column, empty, and no such indicator)."""
+    rows = list(values.values())
+    if not rows or "F6" not in rows[0]:
+        return False
+    named = any(i.code == "F6" for i in m.indicators)
+    return named or any(r.get("F6") is not None and r.get("F6") == r.get("F6") for r in rows)
+
+
 MEMBER_COLUMNS = ["name", "grid_id", "grid_name", "services", "hours", "score", "tier"]
 
 
@@ -243,7 +266,8 @@ def build(
         raise PackError(f"level {level}: 层级应为 {', '.join(LEVELS)}")
     record, choice = _run(con, run, period, draft)
     run_id = int(record["run_id"])
-    m = parse(record.pop("config_text"), Path(f"run-{run_id}.toml"))
+    config_text = record.pop("config_text")
+    m = parse(config_text, Path(f"run-{run_id}.toml"))
     labels = periods.periods(con, run_id)
     if period not in labels:
         raise PackError(f"period {period}: 本次计算没有该期间 (periods: {', '.join(labels)})")
@@ -255,6 +279,9 @@ def build(
     year = kind == periods.YEAR
     # Indicators are scored per quarter only: a year has no scorecards and no weakest indicators.
     values = None if year else _indicator_values(con, run_id, period, level, ranked)
+    if values is not None and _scores_f6(m, values):
+        ranked = ranked.assign(F6=ranked["unit_id"].map(lambda u: values.get(u, {}).get("F6")))
+    reporting = served_points.orgs(con, run_id, period, scope)
     if at is None:
         from pipelines.evaluation.register import now  # the register's clock (China time)
 
@@ -284,4 +311,6 @@ def build(
         review=choice.status,
         followup=served_followup.items(con, previous, level, scope, at),
         followup_at=at,
+        reporting_orgs=None if reporting is None else reporting.head(TOP_ORGS).reset_index(drop=True),
+        points_rule=served_points.rates(config_text) if reporting is not None else {},
     )

@@ -1,9 +1,10 @@
 """The meeting workbook (考评工作簿, .xlsx): cover, ranking, red list, black list, yellow cards,
 rectification list (整改清单), last period's rectification items and their status (上期整改情况),
-top members, methodology and one scorecard sheet per unit. A year
-(年度考评) adds the adjustments (加减分), each unit's four quarters (分季度) and the grades with
-their quotas (等级), and its ranking shows the composite before and after adjustment; a quarter
-shows those only when it has adjustments (or quotas), else it is laid out as before v1.1.
+top members, methodology, reporting organisations (双报到, methodology v1.2) and one scorecard
+sheet per unit. A year (年度考评) adds the adjustments (加减分), each unit's four quarters
+(分季度) and the grades with their quotas (等级), and its ranking shows the composite before
+and after adjustment; a quarter shows those only when it has adjustments (or quotas), else it
+is laid out as before v1.1. A run that scored F6 adds 任务完成率 as the ranking's last column.
 
 Chinese headers, a frozen header row and filters on every table, scores as numbers with one
 decimal (so they sort and sum), grades and bands coloured by conditional formats (so they stay
@@ -75,13 +76,20 @@ YELLOW_COLUMNS: list[Column] = [
 ]
 
 
+# Last, where the run scored F6 (methodology v1.2): the share of tasks done on time (at the end,
+# so every other column keeps its place in a workbook users already sort and filter).
+TASKS: Column = ("任务完成率", 10, lambda r: number(r["F6"]), "share")
+
+
 def ranking_columns(p: Pack) -> list[Column]:
     """The ranking's columns: with the composite before adjustment, the points and the veto
-    beside 综合指数 for a year or a quarter with adjustments."""
+    beside 综合指数 for a year or a quarter with adjustments; 任务完成率 (F6) last where the run
+    scored it."""
+    columns = [*RANKING, TASKS] if p.task_completion else RANKING
     if not (p.is_year or p.adjusted):
-        return RANKING
-    at = [c[0] for c in RANKING].index("综合指数") + 1
-    return [*RANKING[:at], *ADJUSTED, *RANKING[at:]]
+        return columns
+    at = [c[0] for c in columns].index("综合指数") + 1
+    return [*columns[:at], *ADJUSTED, *columns[at:]]
 
 
 def yellow_columns(p: Pack) -> list[Column]:
@@ -185,6 +193,19 @@ MEMBERS: list[Column] = [
     ("服务时长（小时）", 14, lambda r: number(r["hours"]), "score"),
     ("先锋分", 10, lambda r: number(r["score"]), "score"),
     ("等次", 8, lambda r: r["tier"], "text"),
+]
+REPORTING: list[Column] = [
+    ("全市排名", 16, lambda r: r["_rank"], "int"),
+    ("区县排名", 8, lambda r: _int(r["district_rank"]), "int"),
+    ("报到单位", 24, lambda r: r["org_name"], "text"),
+    ("组织编码", 14, lambda r: r["org_id"], "text"),
+    ("所在区县", 10, lambda r: r["district"], "text"),
+    ("报到党员", 9, lambda r: _int(r["members"]), "int"),
+    ("服务次数", 9, lambda r: _int(r["services"]), "int"),
+    ("服务时长（小时）", 12, lambda r: number(r["hours"]), "score"),
+    ("认领办结诉求", 11, lambda r: _int(r["claimed_demands"]), "int"),
+    ("正能量值", 10, lambda r: number(r["points"]), "score"),
+    ("人均正能量值", 11, lambda r: number(r["points_per_member"]), "score"),
 ]
 SCORECARD: list[Column] = [
     ("指数", 10, lambda r: r["index"], "text"),
@@ -414,6 +435,22 @@ def _followup(b: _Book) -> None:
     )
 
 
+def _shuangbaodao(b: _Book) -> None:
+    """双报到: the scope's top reporting organisations by 人均正能量值 (ranked ones first), or one
+    line: none in scope. Not made for a run without 正能量值 (before methodology v1.2)."""
+    p = b.p
+    if p.reporting_orgs is None:
+        return
+    ws = b.sheet(L.SHUANGBAODAO)
+    if p.reporting_orgs.empty:
+        ws.set_column(0, 0, 100)
+        ws.write_string(0, 0, L.points_line(p), b.f["note"])
+        return
+    orgs = p.reporting_orgs.astype(object).where(p.reporting_orgs.notna(), None)  # a missing rank is None
+    rows = [{**r, "_rank": L.org_rank(r["city_rank"], p)} for r in _records(orgs)]
+    b.table(ws, 0, REPORTING, rows, caption=L.points_line(p))
+
+
 def _methodology(b: _Book) -> None:
     p, ws = b.p, b.sheet("方法说明")
     m = p.methodology
@@ -513,6 +550,7 @@ def render(p: Pack) -> bytes:
     _followup(b)
     b.table(b.sheet("先锋党员"), 0, MEMBERS, _records(p.members), caption=L.names_note(p))
     _methodology(b)
+    _shuangbaodao(b)  # after the fixed sheets, before the scorecards
     _scorecards(b)
     b.wb.close()
     return out.getvalue()

@@ -3,7 +3,8 @@
 Headers, encodings and layouts follow docs/data-contract.md: grids as UTF-8 CSV plus
 GeoJSON, orgs as GBK CSV, rosters as .xlsx per district and snapshot with a title row,
 service logs as GB18030 CSV per half year, demands as UTF-8-with-BOM CSV per half year,
-meetings as .xlsx per district and year with real Excel dates.
+meetings as .xlsx per district and year with real Excel dates, task lists (v1.1) per district
+and year: 2024 as .xlsx with a title row, 2025 as GBK CSV.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.load import contract
-from pipelines.synth import calendar, faults, records, writers
+from pipelines.synth import calendar, faults, records, tasks, writers
 from pipelines.synth.faults import Fault, Injector
 from pipelines.synth.people import SNAPSHOT_DATES, on_snapshot
 
@@ -116,6 +117,8 @@ def roster_files(
     stable = ((members["start_q"] == 0) & (members["end_q"] == 8)).to_numpy()
     stable = stable & (members["join_date"].to_numpy() <= np.datetime64(SNAPSHOT_DATES[0]))
     used = np.zeros(len(members), bool)  # a member is corrupted on one snapshot at most
+    branch_ids = set(orgs.loc[orgs["org_type"] == "网格党支部", "org_id"])
+    branch_ids_sorted = sorted(branch_ids)
     names: list[str] = []
     for k, snap in enumerate(SNAPSHOT_DATES):
         on = on_snapshot(members, k)
@@ -141,6 +144,7 @@ def roster_files(
                     "党员类型": m["member_type"].to_numpy(),
                     "所在网格编码": grid_ids[idx],
                     "工作单位": m["employer"].to_numpy(),
+                    "报到单位组织编码": m["reporting_org_id"].to_numpy(),
                     "手机号码": m["phone"].to_numpy(),
                     "党籍状态": m["status"].to_numpy(),
                     "是否流动党员": np.where(m["member_type"] == "流动党员", "是", "否").astype(object),
@@ -150,6 +154,7 @@ def roster_files(
             )
             ok_rows = stable[idx] & ~used[idx]
             digits_only = np.array([not i.endswith("X") for i in frame["公民身份号码"]], bool)
+            in_service = (frame["党员类型"] == "在职报到党员").to_numpy()
             spec = [
                 Fault(
                     "bad_check_digit", "公民身份号码", lambda f, r: faults.bad_check_digit(f.iloc[r]["公民身份号码"])
@@ -163,6 +168,21 @@ def roster_files(
                 Fault("unknown_grid", "所在网格编码", lambda f, r: inj.unknown_grid(len(r))),
                 Fault("invalid_code", "人员类别", lambda f, r: ["入党积极分子"] * len(r)),
                 Fault("future_date", "入党日期", lambda f, r: [f"{2031 + int(x) % 5}-05-01" for x in r]),
+                Fault(
+                    "unknown_org",
+                    "报到单位组织编码",
+                    lambda f, r: inj.unknown_orgs(len(r)),
+                    eligible=lambda f, mask=in_service: mask,
+                ),
+                # The member's own grid branch entered where the reporting unit's org belongs.
+                Fault(
+                    "not_reporting_org",
+                    "报到单位组织编码",
+                    lambda f, r: [
+                        f"ZB{g}" if f"ZB{g}" in branch_ids else branch_ids_sorted[0] for g in f.iloc[r]["所在网格编码"]
+                    ],
+                    eligible=lambda f, mask=in_service: mask,
+                ),
             ]
             before = len(inj.manifest)
             rel = f"党员花名册/{dname}党员花名册_{snap:%Y%m%d}.xlsx"
@@ -273,6 +293,7 @@ def demands_file(
                 "诉求内容": text,
                 "上报时间": _minutes_text(part["reported_at"].to_numpy(), fmt, seconds),
                 "认领人身份号码": np.where(claimed >= 0, members["id_number"].to_numpy()[np.maximum(claimed, 0)], None),
+                "认领单位组织编码": part["claimed_org"].to_numpy(dtype=object),
                 "办结时间": res_text,
                 "办结层级": np.where(resolved, levels, None),
                 "满意度": _text(part["satisfaction"]),
@@ -285,6 +306,12 @@ def demands_file(
         return [
             Fault("unknown_grid", "网格编码", lambda f, r: inj.unknown_grid(len(r))),
             Fault("unknown_member", "认领人身份号码", lambda f, r: inj.unknown_ids(len(r))),
+            Fault(
+                "unknown_org",
+                "认领单位组织编码",
+                lambda f, r: inj.unknown_orgs(len(r)),
+                eligible=lambda f: part["claimed_org"].notna().to_numpy(),
+            ),
             Fault(
                 "impossible_date",
                 "上报时间",
@@ -348,4 +375,108 @@ def meetings_file(
     rel = f"组织生活/{district}三会一课记录_{year}年.xlsx"
     frame = inj.apply(frame, spec, True, rel, "meetings", 2)
     xlsx.xlsx(frame, out / rel, sheet="组织生活记录")
+    return rel
+
+
+def _date_cells(values: np.ndarray, as_text: bool) -> np.ndarray:
+    """datetime64[D] values as Excel date cells (dt.date) or as text like 2025/3/5; NaT → empty."""
+    values = np.asarray(values, dtype="datetime64[D]")  # pandas holds them in seconds: dates, not datetimes
+    out = np.full(len(values), None, dtype=object)
+    for i, v in enumerate(values):
+        if not np.isnat(v):
+            d = v.astype(dt.date)
+            out[i] = calendar.DATE_FORMATS["slash"](d) if as_text else d
+    return out
+
+
+def _conflicting_copies(frame: pd.DataFrame, inj: Injector) -> tuple[pd.DataFrame, dict[int, tuple[str, str, str]]]:
+    """Some rows followed by another task under the same 任务编号 (a number given twice): the
+    loader keeps neither, so both are in the manifest."""
+    k = inj.count(len(frame))
+    if not k:
+        return frame, {}
+    src = np.sort(inj.rng.choice(len(frame), size=k, replace=False))
+    copies = frame.iloc[src].copy()
+    position = {t: i for i, t in enumerate(tasks.TEXTS)}
+    copies["任务内容"] = [tasks.TEXTS[(position[t] + 1) % len(tasks.TEXTS)] for t in copies["任务内容"]]
+    keys = np.concatenate([np.arange(len(frame), dtype=float), src + 0.5])
+    order = np.argsort(keys, kind="stable")
+    out = pd.concat([frame, copies], ignore_index=True).iloc[order].reset_index(drop=True)
+    new_pos = np.empty(len(order), dtype=np.int64)
+    new_pos[order] = np.arange(len(order))
+    preset = {}
+    for j, s in enumerate(src):
+        for pos in (new_pos[s], new_pos[len(frame) + j]):
+            preset[int(pos)] = ("duplicate_task_id", "任务编号", out.iloc[pos]["任务编号"])
+    return out, preset
+
+
+def tasks_file(
+    district: str,
+    year: int,
+    tk: pd.DataFrame,
+    orgs: pd.DataFrame,
+    inj: Injector,
+    out: Path,
+    xlsx: writers.BackgroundWriter,
+) -> str:
+    """The task list of one district and year, numbered by place in the whole (sorted) table.
+    2024 as the district's workbook (title row, real Excel dates); 2025 as the GBK CSV its
+    reporting system exports (dates as text), where Excel-mangled dates also turn up."""
+    as_csv = year >= 2025
+    assigned = tk["assigned"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "任务编号": [f"RW{year}{i + 1:07d}" for i in tk.index],
+            "组织编码": orgs["org_id"].to_numpy()[tk["org"].to_numpy()],
+            "组织名称": orgs["org_name"].to_numpy()[tk["org"].to_numpy()],
+            "任务类别": tk["category"].to_numpy(dtype=object),
+            "任务内容": tk["content"].to_numpy(dtype=object),
+            "下达日期": _date_cells(assigned, as_csv),
+            "截止日期": _date_cells(tk["due"].to_numpy(), as_csv),
+            "完成日期": _date_cells(tk["completed"].to_numpy(), as_csv),
+        }
+    )
+    assigned_of = dict(zip(frame["任务编号"], assigned, strict=True))
+    frame, preset = _conflicting_copies(frame, inj)
+    first_row = 2 if as_csv else 3
+
+    def before_assigned(f: pd.DataFrame, r: np.ndarray, days: int) -> list:
+        """Dates some days before each row's 下达日期 (a typo in the month or the year's turn)."""
+        ids = f.iloc[r]["任务编号"].to_numpy()
+        bad = [assigned_of[t] - np.timedelta64(days + int(x) % 20, "D") for t, x in zip(ids, r, strict=True)]
+        return list(_date_cells(np.array(bad, dtype="datetime64[D]"), as_csv))
+
+    spec = [
+        Fault("unknown_org", "组织编码", lambda f, r: ["ZB" + g for g in inj.unknown_grid(len(r))]),
+        Fault("due_before_assigned", "截止日期", lambda f, r: before_assigned(f, r, 5)),
+        Fault(
+            "completed_before_assigned",
+            "完成日期",
+            lambda f, r: before_assigned(f, r, 3),
+            eligible=lambda f: f["完成日期"].notna().to_numpy(),
+        ),
+        Fault(
+            "impossible_date",
+            "截止日期",
+            lambda f, r: [calendar.impossible_date("slash", year) if as_csv else f"{year}年2月30日"] * len(r),
+        ),
+    ]
+    if as_csv:
+        # A date column too narrow in Excel, saved as CSV: the cell's text is what Excel showed.
+        spec.append(
+            Fault(
+                "excel_mangled_date",
+                "完成日期",
+                lambda f, r: ["########"] * len(r),
+                eligible=lambda f: f["完成日期"].notna().to_numpy(),
+            )
+        )
+    rel = f"任务清单/{district}书记抓党建任务清单_{year}年" + (".csv" if as_csv else ".xlsx")
+    frame = inj.apply(frame, spec, True, rel, "tasks", first_row, preset=preset)
+    if as_csv:
+        writers.write_csv(frame, out / rel, "gbk")
+    else:
+        title = f"中共杭州市{district}委员会组织部 {year}年书记抓党建任务清单完成情况"
+        xlsx.xlsx(frame, out / rel, title=title, sheet="任务清单")
     return rel

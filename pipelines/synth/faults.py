@@ -47,15 +47,19 @@ class Injector:
         kind: str,
         first_row: int,
         protect: np.ndarray | None = None,
+        preset: dict[int, tuple[str, str, str]] | None = None,
     ) -> pd.DataFrame:
         """Corrupt rows of `frame` in place and return it with duplicate rows inserted.
 
         first_row: the row number (as a user sees it) of the frame's first data row.
         protect: mask of rows that must stay intact.
+        preset: rows the caller already made bad, {position: (fault, column, value)}: recorded
+        in the manifest and left alone.
         """
         n = len(frame)
         taken = np.zeros(n, bool) if protect is None else protect.copy()
-        marks: dict[int, tuple[str, str, str]] = {}
+        marks: dict[int, tuple[str, str, str]] = dict(preset or {})
+        taken[list(marks)] = True
         for fault in faults:
             ok = ~taken if fault.eligible is None else (~taken & fault.eligible(frame))
             pool = np.flatnonzero(ok)
@@ -120,6 +124,10 @@ class Injector:
             if code not in self.known_grids:
                 out.append(code)
         return out
+
+    def unknown_orgs(self, n: int) -> list[str]:
+        """Reporting-unit codes no org has (units are numbered BD000001 upwards)."""
+        return [f"BD9{k:05d}" for k in self.rng.integers(0, 100_000, n)]
 
     def unknown_ids(self, n: int) -> list[str]:
         out = []

@@ -10,7 +10,8 @@ BRANCHLESS_SHARE = 0.04  # grids still without their own branch (members sit in 
 GROUP_SHARE = 0.75  # branches with building groups
 
 
-def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, employers: list[str]) -> pd.DataFrame:
+def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, reporting_units: list[tuple[str, str]]) -> pd.DataFrame:
+    """reporting_units: (org_id, org_name) of the 报到单位党组织 (pipelines/synth/reporting.py)."""
     rows: list[dict] = []
     community_org: dict[str, str] = {}
     for key, first in grids.groupby("community_key", sort=False).first().iterrows():
@@ -52,14 +53,11 @@ def build_orgs(rng: np.random.Generator, grids: pd.DataFrame, employers: list[st
                         "grid_id": grid["grid_id"],
                     }
                 )
-    n_units = max(2, len(community_org) // 2)
-    units = rng.choice(employers, size=min(n_units, len(employers)), replace=False)
-    for k, unit in enumerate(units, start=1):
-        suffix = "机关党委" if unit.endswith(("局", "委员会", "法院", "检察院", "中心")) else "党委"
+    for org_id, org_name in reporting_units:
         rows.append(
             {
-                "org_id": f"BD{k:06d}",
-                "org_name": f"{unit}{suffix}",
+                "org_id": org_id,
+                "org_name": org_name,
                 "org_type": "报到单位党组织",
                 "parent_org_id": None,
                 "grid_id": None,

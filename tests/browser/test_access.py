@@ -172,6 +172,9 @@ COLUMN = """([table, header]) => {
     return [...t.querySelectorAll(`td[aria-colindex="${i}"]`)].map(c => c.textContent);
 }"""
 
+FIRST_WITH = """(header) => [...document.querySelectorAll('[data-testid="stDataFrame"]')].findIndex(
+    d => [...d.querySelectorAll('th')].some(h => h.textContent === header))"""
+
 
 def _open(page, server: Server, path: str, name: str, marker: str) -> str:
     """Sign in as `name` at `path` and return everything the page shows, once drawn."""
@@ -183,6 +186,11 @@ def _open(page, server: Server, path: str, name: str, marker: str) -> str:
 
 def _column(page, header: str, table: int = 0) -> list[str] | None:
     return page.evaluate(COLUMN, [table, header])
+
+
+def _first_with(page, header: str) -> int:
+    """The index of the page's first table with this column header."""
+    return page.evaluate(FIRST_WITH, header)
 
 
 def _redrawn(page, header: str, table: int, before: list[str]) -> list[str] | None:
@@ -361,7 +369,8 @@ def test_meeting_mode_masks_names_for_a_user_with_pii(server, city, page):
     _no_personal_numbers(text, "members in meeting mode")
 
     text = _open(page, server, "/profile?level=grid&meeting=1", "district", PROFILE)
-    services = _column(page, MEMBER_COLUMN, 3)  # indicators, history, tiers, then the services
+    # the services: the first table with a member column (after indicators, tasks, history, tiers)
+    services = _column(page, MEMBER_COLUMN, _first_with(page, MEMBER_COLUMN))
     _masked_cells(services, city)
     _no_clear_names(text, city, "profile in meeting mode")
 

@@ -37,7 +37,7 @@ PAGES = {  # path: text that shows the page ran to the end
     "/profile?level=grid": "指标明细",
     "/members?scope=西湖区": "先锋分前 50 名",
     "/quality": "加载台账",
-    "/methodology": "方法 · v1.1",
+    "/methodology": "方法 · v1.2",
     "/raw": "原始数据文件",
 }
 

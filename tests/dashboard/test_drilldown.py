@@ -146,6 +146,11 @@ def test_rankings_by_index_and_grid_type(monkeypatch, published_demo):
     assert codes == set(expected["unit_id"])
 
 
+def _table(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The page's first table with these columns (the profile's tables, whatever their order)."""
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
 def test_unit_profile_from_the_url(monkeypatch, published_demo):
     unit = _sql(
         published_demo,
@@ -157,22 +162,24 @@ def test_unit_profile_from_the_url(monkeypatch, published_demo):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["党建综合指数"] == f"{unit['composite']:.1f}"
     assert metrics["综合排名"] == f"{unit['composite_rank']} / {unit['ranked_units']}"
-    indicators = at.dataframe[0].value
-    assert len(indicators) == 11 and indicators["指标"].iloc[0].startswith("F1 ")
+    indicators = _table(at, "指标", "失分")
+    # methodology v1.2: 12 indicators (F6 任务完成率 from the demo city's task lists)
+    assert len(indicators) == 12 and indicators["指标"].iloc[0].startswith("F1 ")
+    assert indicators["指标"].str.startswith("F6 ").sum() == 1
     assert indicators["贡献（分）"].sum() == pytest.approx(unit["composite"], abs=0.06)  # rounded to 0.01 each
     gains = [m.value for m in at.markdown if "综合指数可提高" in m.value]
     lost = indicators.sort_values("失分", ascending=False)
     assert len(gains) == 3 and lost["指标"].iloc[0] in gains[0]
-    history = at.dataframe[1].value
+    history = _table(at, "期间")
     assert history["期间"].iloc[0] == "2025Q4" and len(history) == 8
-    tiers = at.dataframe[2].value
+    tiers = _table(at, "党员数")
     members = _sql(
         published_demo,
         "SELECT count(*) AS n FROM member_scores_v WHERE run_id = 1 AND period = '2025Q3' AND grid_id = ?",
         [unit["unit_id"]],
     )["n"].iloc[0]
     assert tiers["党员数"].sum() == members > 0
-    services, demands = at.dataframe[3].value, at.dataframe[4].value
+    services, demands = _table(at, "网格", "党员", "时长（小时）"), _table(at, "网格", "办结层级")
     assert 0 < len(services) <= 20 and set(services["网格"]) == {unit["unit_id"]}
     assert services["日期"].str.fullmatch(r"2025年(7|8|9)月\d+日").all()
     assert set(demands["网格"]) <= {unit["unit_id"]}
@@ -188,7 +195,8 @@ def test_profile_of_a_community_and_unknown_unit(monkeypatch, published_demo):
     grids = _sql(
         published_demo, "SELECT grid_id FROM grids WHERE district || '/' || street || '/' || community = ?", [community]
     )
-    assert set(at.dataframe[3].value["Grid"]) <= set(grids["grid_id"]) and len(at.dataframe[3].value) > 0
+    services = _table(at, "Grid", "Hours")
+    assert set(services["Grid"]) <= set(grids["grid_id"]) and len(services) > 0
     at = _app(monkeypatch, published_demo, "profile", level="grid", unit="' OR 1=1 --")
     assert at.query_params["unit"] != "' OR 1=1 --"  # an unknown unit falls back to the first in scope
 

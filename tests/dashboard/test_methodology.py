@@ -98,7 +98,8 @@ def test_weights_are_relative_as_in_the_engine(published):
     for col in ("vanguard", "service"):
         assert np.allclose(moved[col], base[col], atol=1e-12, equal_nan=True)
     shares = whatif.shares(m, {**whatif.default_weights(m), **doubled})
-    assert shares["F1"] == pytest.approx(0.30) and shares["fortress"] == pytest.approx(1 / 3)
+    fortress_total = sum(i.weight for i in m.indicators_of("fortress"))  # 1.15 with v1.2's F6
+    assert shares["F1"] == pytest.approx(0.30 / fortress_total) and shares["fortress"] == pytest.approx(1 / 3)
 
 
 def test_weights_are_checked():
@@ -149,12 +150,12 @@ def _whatif_table(at: AppTest) -> pd.DataFrame:
 def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
     at = _page(monkeypatch, published)
     assert not at.exception
-    assert at.title[0].value == "方法 · v1.1"
+    assert at.title[0].value == "方法 · v1.2"
     indicators = at.dataframe[0].value
     configured = {i.code: i.weight for i in load_methodology().indicators}
     assert dict(zip(indicators["编码"], indicators["权重"], strict=True)) == configured
     assert indicators.loc[indicators["编码"] == "F2", "标准化（目标值区间）"].iloc[0] == "[0.6, 1] → 0–100"
-    assert indicators.loc[indicators["编码"] == "F1", "占比"].iloc[0] == "30.0%"
+    assert indicators.loc[indicators["编码"] == "F1", "占比"].iloc[0] == "26.1%"  # 0.30 of 1.15 (v1.2: F6 added)
     run = _read(published, "SELECT * FROM runs ORDER BY run_id DESC LIMIT 1").iloc[0]
     record = at.dataframe[6].value.set_index("项目")["值"]
     assert record["方法配置哈希（SHA-256）"] == run["config_hash"] and len(run["config_hash"]) == 64
@@ -170,7 +171,7 @@ def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
 def test_page_in_english(monkeypatch, published):
     at = _page(monkeypatch, published, lang="en")
     assert not at.exception
-    assert at.title[0].value == "Methodology · v1.1"
+    assert at.title[0].value == "Methodology · v1.2"
     indicators = at.dataframe[0].value
     assert "Meeting completion" in set(indicators["Indicator"])
     assert [m.label for m in at.metric][:2] == ["Units ranked", "Units that move"]

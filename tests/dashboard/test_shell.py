@@ -43,6 +43,7 @@ def test_chinese_by_default_lists_raw_files(monkeypatch, small_default):
         "服务记录",
         "群众诉求工单",
         "组织生活记录",
+        "任务清单",
     }
     assert not table["文件"].str.startswith("_").any()
     assert table["修改时间"].str.contains("年").all()

@@ -19,6 +19,7 @@ from pipelines.engine.scores_db import connect_read
 from pipelines.load.batch import load
 from pipelines.vocabulary import BONUS, DEDUCTION, VETO
 from tests.engine.test_evaluation_rules import _entries
+from tests.engine.test_v11_unchanged import V11
 
 V1_QUARTERS = Path(__file__).parent / "fixtures" / "v1_quarters_small_clean.csv"
 
@@ -40,7 +41,8 @@ def _units(db: Path, run: int) -> pd.DataFrame:
 
 
 def test_quarters_are_v1_s_and_years_are_added(db):
-    run = compute(db, load_methodology(), adjustments=pd.DataFrame(), as_of=dt.date(2025, 12, 15))
+    # The v1.1 file as it shipped: whatever the city now holds (a task list, 报到 links), v1.1 computes as before.
+    run = compute(db, load_methodology(V11), adjustments=pd.DataFrame(), as_of=dt.date(2025, 12, 15))
     units = _units(db, run)
     quarters = units[units["period"].str.contains("Q")].reset_index(drop=True)
     v1 = pd.read_csv(V1_QUARTERS, dtype={"unit_id": str, "period": str, "peer_class": str, "list": str})

@@ -1,5 +1,7 @@
 """Rank intervals against a plain loop over the weight draws, the tie-aware ranks, and the
-no-perturbation case; through the same DuckDB entry point the computation uses."""
+no-perturbation case; through the same DuckDB entry point the computation uses. Under the
+methodology v1.1 file (a share of the weights) and v1.2's (an absolute sum, rescaled by each
+draw's total: intervals.in_play and the module's docstring)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import pandas as pd
 import pytest
 
 from pipelines.engine.composite import Node
-from pipelines.engine.intervals import compute_into, draws, min_ranks_desc
+from pipelines.engine.intervals import compute_into, draws, in_play, min_ranks_desc
 from pipelines.engine.methodology import DEFAULT, RankIntervals, load
+from tests.engine.test_v11_unchanged import V11
 
-CODES = ["F1", "F2", "F3", "F4", "F5", "V5", "V6", "S1", "S2", "S3", "S4"]
+CODES = ["F1", "F2", "F3", "F4", "F5", "F6", "V5", "V6", "S1", "S2", "S3", "S4"]
 
 
 def _scores(seed: int, units: int, missing: float = 0.1) -> pd.DataFrame:
@@ -41,10 +44,15 @@ def _intervals(scores: pd.DataFrame, m) -> pd.DataFrame:
 
 def _brute_force(scores: pd.DataFrame, m) -> dict[str, tuple[int, int]]:
     """Every weight of the tree perturbed per draw: indicators within indices, indices within
-    the composite; an index is missing below half its weight, the composite if any index is."""
-    nodes = m.tree()
+    the composite; an index is missing below half its weight (v1.1), or where its drawn weights
+    present fall below 0.5 × its drawn total / its configured total (v1.2), the composite if
+    any index is. An indicator missing everywhere draws nothing under v1.2."""
+    every = m.tree()
+    codes = [n.code for n in every if n.level == 1]
+    absolute = m.scoring.min_weight is not None
+    nodes = [n for n in every if not (absolute and n.level == 1 and scores[n.code].isna().all())]
     w = draws(nodes, m.rank_intervals)
-    by_unit = {r["unit_id"]: {c: r[c] for c in CODES if not pd.isna(r[c])} for _, r in scores.iterrows()}
+    by_unit = {r["unit_id"]: {c: r[c] for c in codes if not pd.isna(r[c])} for _, r in scores.iterrows()}
     indices = [n.code for n in nodes if n.level == 2]
     members = {i: [n.code for n in nodes if n.parent == i] for i in indices}
     ranks: dict[str, list[int]] = {u: [] for u in by_unit}
@@ -54,8 +62,10 @@ def _brute_force(scores: pd.DataFrame, m) -> dict[str, tuple[int, int]]:
             idx = {}
             for i in indices:
                 total = sum(w[c][rep] for c in members[i])
+                configured = sum(n.weight for n in nodes if n.parent == i)
+                need = 0.5 * total / configured if absolute else 0.5 * total
                 got = [(w[c][rep], s[c]) for c in members[i] if c in s]
-                if got and sum(x for x, _ in got) >= 0.5 * total - 1e-12:
+                if got and sum(x for x, _ in got) >= need - 1e-12:
                     idx[i] = sum(x * v for x, v in got) / sum(x for x, _ in got)
             if len(idx) == len(indices):
                 comp[u] = sum(w[i][rep] * idx[i] for i in indices) / sum(w[i][rep] for i in indices)
@@ -69,9 +79,10 @@ def _brute_force(scores: pd.DataFrame, m) -> dict[str, tuple[int, int]]:
     return out
 
 
+@pytest.mark.parametrize("file", ["v1.2", "v1.1"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_matches_a_plain_loop(seed):
-    m = load()
+def test_matches_a_plain_loop(seed, file):
+    m = load() if file == "v1.2" else load(V11)
     scores = _scores(seed, 12)
     got = _intervals(scores, m)
     expected = _brute_force(scores, m)
@@ -122,3 +133,15 @@ def test_geometric_mean_trees_are_drawn_too():
     compute_into(con, "w", nodes, ("grp", "unit"), ("grp",), "I", config)
     got = dict(con.execute("SELECT unit, rank_q05 FROM int_rank_intervals").fetchall())
     assert got == {"u2": 1, "u1": 2, "u3": 3}
+
+
+def test_without_f6_the_v1_2_draws_are_v1_1_s():
+    """F6 missing for every unit: it draws no factor, and the absolute 0.5 rescaled by each
+    draw's total is v1.1's share of it (the v1 fortress weights sum to 1): the same intervals,
+    also for units close to the minimum (half the indicators missing)."""
+    scores = _scores(4, 30, missing=0.45).assign(F6=np.nan)
+    v12, v11 = load(), load(V11)
+    assert [n.code for n in in_play(v12.tree(), {"F6": np.full(3, np.nan)})] == [n.code for n in v11.tree()]
+    pd.testing.assert_frame_equal(_intervals(scores, v12), _intervals(scores, v11))
+    with_f6 = scores.assign(F6=np.where(np.arange(30) % 2 == 0, 80.0, np.nan))
+    assert not _intervals(with_f6, v12).equals(_intervals(with_f6, v11))  # F6 counts once present

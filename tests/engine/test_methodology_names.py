@@ -21,8 +21,8 @@ from pipelines.report import workbook
 from pipelines.report.pack import Pack
 
 ROOT = Path(__file__).resolve().parents[2]
-# Every run and meeting pack publishes this hash: the shipped file's text changes only with its version (v1.1).
-SHIPPED_SHA256 = "fdc59ff2a4f4d871f0d3f7589b24173b9a0cad07be3291cf51b138168104b28b"
+# Every run and meeting pack publishes this hash: the shipped file's text changes only with its version (v1.2).
+SHIPPED_SHA256 = "7c45c744a4045277dc53bd768c02ef2041388c858e652f2a12d0d88ac05b02c0"
 
 
 def _text(*edits: tuple[str, str]) -> str:
@@ -80,7 +80,7 @@ def test_compute_prints_the_line_and_exits_without_a_traceback(tmp_path):
 
 def test_the_objects_are_typed_frozen_and_keep_the_file_as_written():
     m = load()
-    assert m.version == "v1.1" and m.name_zh == "党建指数默认方法 v1.1"
+    assert m.version == "v1.2" and m.name_zh == "党建指数默认方法 v1.2"
     assert [g.name for g in m.grades] == ["好", "较好", "一般", "较差"] and m.lowest_grade == "较差"
     assert m.grades[0].min == 90 and isinstance(m.grades[0].min, int)  # printed as the file writes it
     assert m.yellow_card.composite_drop == 10.0 and m.cap_rule.max_grade == "一般"

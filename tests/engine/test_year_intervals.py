@@ -66,7 +66,7 @@ def test_year_draws_average_the_indices_not_the_composite():
     nodes = m.tree()
     weights = {n.code: np.ones(3) * n.weight for n in nodes if n.parent is not None}
     codes = [n.code for n in nodes if n.level == 1]
-    fortress = {"F1", "F2", "F3", "F4", "F5"}
+    fortress = {n.code for n in nodes if n.parent == "fortress"}
     q1 = {c: np.array([100.0 if c in fortress else 0.0, 60.0]) for c in codes}
     q2 = {c: np.array([np.nan if c in fortress else 0.0, 60.0]) for c in codes}
     value = intervals.evaluate_year(nodes, [q1, q2], weights, "composite", 1)

@@ -74,7 +74,7 @@ def read_xlsx(path: Path) -> tuple[list, list[list]]:
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     wb.close()
-    start = next(i for i, r in enumerate(rows) if "姓名" in r or "会议编号" in r)
+    start = next(i for i, r in enumerate(rows) if "姓名" in r or "会议编号" in r or "任务编号" in r)
     return rows[start], rows[start + 1 :], start + 2
 
 

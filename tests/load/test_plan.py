@@ -41,6 +41,7 @@ def test_every_loader_sql_file_is_named_by_the_plan_or_the_map_builder():
     named = {*plan.setup, *plan.staged, plan.retry, plan.outcome, plan.replace, plan.unquarantine, plan.quarantine}
     for k in plan.kinds:
         named |= {*k.files(), k.publish} | ({k.raw} if k.raw else set())
+    named |= {f for *_, files in plan.upgrade for f in files}
     named |= {"marts/unit_geometry.sql", "intermediate/int_grid_shapes.sql"}  # pipelines/load/geometry.py
     layers = ("staging", "intermediate", "marts")
     on_disk = {str(p.relative_to(SQL)) for layer in layers for p in (SQL / layer).glob("*.sql")}
@@ -57,6 +58,12 @@ def test_each_sql_file_holds_one_statement():
             assert len(duckdb.extract_statements(text)) == 1, path
 
 
+def test_a_warehouse_before_v1_1_is_upgraded_by_the_plan():
+    upgrade = {f"{table}.{column}": files for table, column, files in load_plan.load(KINDS).upgrade}
+    assert set(upgrade) == {"members.reporting_org_id", "demands.claimed_by_org"}
+    assert upgrade["members.reporting_org_id"][0] == "marts/upgrade_members_column.sql"
+
+
 def test_a_key_renders_as_a_column_list_or_a_match_between_two_aliases():
     key = Key(["as_of", "member_key"])
     assert f"{key}" == "as_of, member_key"
@@ -69,6 +76,8 @@ BROKEN = [  # (what the plan says, what a wrong plan says instead, the message)
     ('mart = "meetings"', 'mart = "meetings"\nmarts = "x"', "meetings: unknown setting 'marts'"),
     ('outcome = "intermediate/int_outcome.sql"', 'outcome = "outcome.sql"', "outcome: no SQL file"),
     ('column = "id_masked" }', 'value = "id_masked" }', "members: conflict needs field and column"),
+    ('"members.reporting_org_id" = [', '"members" = [', "upgrade 'members': needs"),
+    ('"marts/upgrade_demands_content.sql"]', '"marts/upgrade_demands.sql"]', "demands.claimed_by_org: no SQL file"),
 ]
 
 

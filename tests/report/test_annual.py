@@ -264,8 +264,9 @@ def test_quarter_without_adjustments_is_laid_out_as_before(cycle, tmp_path):
     assert xlsx.name == f"党建指数考评_2025Q1_网格_全市_运行{cycle['adjusted']}.xlsx"
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[: len(QUARTER_SHEETS)] == QUARTER_SHEETS
-    assert all(n.startswith("卡") for n in wb.sheetnames[len(QUARTER_SHEETS) :])
-    assert [c.value for c in wb["排名"][1]] == RANKING_HEADERS
+    rest = wb.sheetnames[len(QUARTER_SHEETS) :]  # a v1.2 run: 双报到 before the scorecards
+    assert rest[0] == "双报到" and all(n.startswith("卡") for n in rest[1:])
+    assert [c.value for c in wb["排名"][1]] == [*RANKING_HEADERS, "任务完成率"]  # v1.2: F6 last
     cover = _cover(wb)
     assert cover["季度"] == "2025年第一季度" and "加减分" not in cover and "名额控制" not in cover
     slides = _slides(pptx)

@@ -1,4 +1,4 @@
--- Raw value of every unit indicator per period, level and unit (methodology v1), one column
+-- Raw value of every unit indicator per period, level and unit (methodology v1, F6 v1.2), one column
 -- per indicator: the engine's input. Units above the grid pool the records: each value is a
 -- ratio of sums over the unit's grids (F1 is the mean over branches, V5 the mean over
 -- members, as stated). A value whose denominator is zero is missing (NULL). Records are
@@ -21,6 +21,7 @@ unit_sums AS (
         sum(r.attended) AS f2_num, sum(r.expected) AS f2_den,
         sum(mg.active) AS f3_num, sum(mg.members) AS members,
         sum(r.resolved_in_grid) AS f4_num, sum(r.resolved) AS resolved,
+        sum(r.tasks_done) AS f6_num, sum(r.tasks_due) AS f6_den,
         sum(g.households) AS households,
         sum(mg.score_sum) AS score_sum, sum(mg.excellent) AS excellent,
         sum(r.services) AS services, sum(r.demands) AS demands, sum(r.on_time) AS on_time,
@@ -39,6 +40,7 @@ SELECT period, level, unit_id,
     f3_num / nullif(members, 0) AS F3,
     f4_num / nullif(resolved, 0) AS F4,
     100.0 * coalesce(members, 0) / nullif(households, 0) AS F5,
+    f6_num / nullif(f6_den, 0) AS F6,
     score_sum / nullif(members, 0) AS V5,
     excellent / nullif(members, 0) AS V6,
     100.0 * coalesce(services, 0) / nullif(households, 0) AS S1,

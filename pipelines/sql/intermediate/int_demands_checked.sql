@@ -18,6 +18,9 @@ SELECT t.*, coalesce(
     pbi_rating(satisfaction, satisfaction_n, 'satisfaction'),
     pbi_staged_rule(claimed_by_rule, 'claimed_by', claimed_by_mask),
     pbi_rule(claimed_by_key NOT IN (SELECT member_key FROM int_known_members), 'unknown_member',
-        'claimed_by', claimed_by_mask)
+        'claimed_by', claimed_by_mask),
+    -- v1.1: the organisation that claimed the demand, when given (any known org; usually a 报到单位党组织)
+    pbi_rule(claimed_by_org IS NOT NULL AND claimed_by_org NOT IN (SELECT org_id FROM int_known_orgs), 'unknown_org',
+        'claimed_by_org', claimed_by_org)
 ) AS _fail
 FROM t;

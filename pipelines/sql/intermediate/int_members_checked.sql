@@ -19,6 +19,13 @@ SELECT t.*, coalesce(
     pbi_date_in(birth_date, birth_date_d, 'birth_date', getvariable('pbi_earliest_birth'), NULL),
     pbi_date_in(join_date, join_date_d, 'join_date', getvariable('pbi_earliest'), as_of_d),
     pbi_date_in(full_member_date, full_member_date_d, 'full_member_date', getvariable('pbi_earliest'), as_of_d),
-    pbi_staged_rule(phone_rule, 'phone', phone_mask)
+    pbi_staged_rule(phone_rule, 'phone', phone_mask),
+    -- v1.1: the unit's Party organisation an in-service member reports with (双报到); when given
+    -- (NOT IN an empty set is true even for NULL, so the absence is tested first)
+    pbi_rule(reporting_org_id IS NOT NULL AND reporting_org_id NOT IN (SELECT org_id FROM int_known_orgs),
+        'unknown_org', 'reporting_org_id', reporting_org_id),
+    pbi_rule(reporting_org_id IS NOT NULL
+             AND reporting_org_id NOT IN (SELECT org_id FROM int_known_orgs WHERE org_type = '报到单位党组织'),
+        'not_reporting_org', 'reporting_org_id', reporting_org_id)
 ) AS _fail
 FROM t;

@@ -7,4 +7,5 @@ CREATE TABLE IF NOT EXISTS members (
     as_of DATE, member_key VARCHAR, member_no INTEGER, id_masked VARCHAR, name VARCHAR, gender VARCHAR, ethnicity VARCHAR,
     birth_date DATE, education VARCHAR, member_category VARCHAR, join_date DATE, full_member_date DATE,
     branch VARCHAR, member_type VARCHAR, grid_id VARCHAR, grid_no INTEGER, employer VARCHAR, phone_masked VARCHAR, status VARCHAR,
+    reporting_org_id VARCHAR,
     _content UBIGINT, _batch_id INTEGER, _file_id INTEGER, _row INTEGER);

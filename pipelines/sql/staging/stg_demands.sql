@@ -7,5 +7,6 @@ SELECT _file_id, _row,
     i.id_key AS claimed_by_key, i.id_mask AS claimed_by_mask, i.id_rule AS claimed_by_rule,
     pbi_clean(resolved_at) AS resolved_at, pbi_clean(resolved_level) AS resolved_level,
     pbi_clean(satisfaction) AS satisfaction, pbi_text(description) AS description,
+    pbi_clean(claimed_by_org) AS claimed_by_org,  -- v1.1 (NULL in a v1 export)
     false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
 FROM c LEFT JOIN stg_id_numbers i USING (id_clean);

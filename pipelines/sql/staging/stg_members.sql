@@ -17,5 +17,6 @@ SELECT _file_id, _row,
         AS phone_rule,
     pbi_clean(status) AS status,
     coalesce(pbi_clean(as_of), getvariable('pbi_as_of')) AS as_of,
+    pbi_clean(reporting_org_id) AS reporting_org_id,  -- v1.1 (NULL in a v1 roster)
     false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
 FROM c LEFT JOIN stg_id_numbers i USING (id_clean);
