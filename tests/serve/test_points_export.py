@@ -84,6 +84,10 @@ def test_a_scope_keeps_its_members_and_the_organisations_reporting_to_it(db, tmp
     assert sorted(members["member_key"]) == ["m10", "m2", "m3", "m7"]
     orgs, _ = _export(db, tmp_path / "o.csv", "--period", "2025Q1", "--level", "orgs", "--scope", "上城区")
     assert sorted(orgs["org_id"]) == ["R1", "R3", "R4"]  # R3: its district is 西湖区, m7 serves 上城区
+    # R3 is based outside the scope: listed with its city rank, without its district or its rank there
+    r3 = orgs.set_index("org_id").loc["R3"]
+    assert (r3["district"], r3["city_rank"], r3["district_rank"]) == ("", "2", "")
+    assert orgs.set_index("org_id").loc["R1", ["district", "district_rank"]].tolist() == ["上城区", "1"]
 
 
 def test_a_run_named_and_the_refusals(db, tmp_path):

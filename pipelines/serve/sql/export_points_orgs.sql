@@ -2,8 +2,12 @@
 -- district, reported members, points, 人均 and ranks (empty when not ranked: fewer members than
 -- the methodology's minimum). Within a scope: the organisations whose district is in it, or
 -- that report a member counted in the period to a grid in it. Ranked ones first.
-SELECT o.period, o.org_id, o.org_name, o.district, o.members, o.points, o.points_per_member, o.city_rank,
-    o.district_rank
+-- An organisation based in a district outside the scope: its district and its rank there are
+-- left empty, as on the 双报到 page.
+SELECT o.period, o.org_id, o.org_name,
+    CASE WHEN pbi_covers($scope, o.district) THEN o.district END AS district,
+    o.members, o.points, o.points_per_member, o.city_rank,
+    CASE WHEN pbi_covers($scope, o.district) THEN o.district_rank END AS district_rank
 FROM org_points o
 WHERE o.run_id = $run AND o.period = $period
     AND ($scope = '' OR pbi_covers($scope, o.district) OR EXISTS (
