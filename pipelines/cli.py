@@ -70,7 +70,11 @@ def _compute(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     """Scores, member scores, 正能量值 points or quarantined rows as CSV (BOM: opens cleanly in
     Excel), within --scope; every export is written to the audit log (who, what, scope, rows,
-    file hash)."""
+    file hash). `export lake` writes the warehouse as a Parquet lake instead (pipelines/lake)."""
+    if args.what == "lake":
+        from pipelines.lake.cli import export as export_lake
+
+        return export_lake(args)
     from pipelines.access import audit
     from pipelines.access.cells import inert
     from pipelines.access.cli import actor, host
@@ -162,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--config", help="methodology file (default: pipelines/config/methodology-v1.toml)")
     compute.set_defaults(func=_compute)
 
-    export = sub.add_parser("export", help="export tables as CSV")
-    export.add_argument("what", choices=["quarantine", "scores", "members", "points"])
+    export = sub.add_parser("export", help="export tables as CSV, or the warehouse as a Parquet lake (lake)")
+    export.add_argument("what", choices=["quarantine", "scores", "members", "points", "lake"])
     export.add_argument(
         "--level",
         choices=[*LEVELS, "members", "orgs"],
@@ -177,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--scope", help="only units at or under 区县, 区县/街道 or 区县/街道/社区 (default: the city)")
     export.add_argument("--db", default=str(default_db))
-    export.add_argument("--out", required=True)
+    export.add_argument("--out", required=True, help="the CSV file; for lake, the folder (written anew)")
     export.set_defaults(func=_export)
 
     from pipelines.report.cli import register as register_report
