@@ -1,0 +1,55 @@
+"""A Spark session whose SQL means what the engine's DuckDB SQL means (pipelines/spark/dialect.py
+translates the syntax; these settings fix the semantics the translation relies on)."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+
+from pyspark.sql import SparkSession
+
+# The warehouse's timestamps are naive China times. Spark reads them as TIMESTAMP_NTZ (no zone,
+# returned unchanged); where Spark converts anyway (date_trunc returns a zoned TIMESTAMP) it does
+# so in China time, which has had no daylight saving since 1991, so every conversion is exact.
+TIME_ZONE = "Asia/Shanghai"
+
+SEMANTICS = {
+    # DuckDB raises on overflow and on a CAST that fails (TRY_CAST is the exception): so does ANSI.
+    "spark.sql.ansi.enabled": "true",
+    "spark.sql.session.timeZone": TIME_ZONE,
+    # CAST(x AS TIMESTAMP) and timestamp literals without a zone, as DuckDB's TIMESTAMP.
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    # 1e-9 is a DOUBLE in DuckDB (0.5 is a DECIMAL in both: the dialect makes those DOUBLE).
+    "spark.sql.legacy.exponentLiteralAsDecimal.enabled": "false",
+    # Identifiers are case-insensitive in DuckDB ("F1" and f1 are one column).
+    "spark.sql.caseSensitive": "false",
+}
+
+LOCAL = {
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "4",  # the default 200 is for clusters: tiny tasks on one machine
+    "spark.default.parallelism": "4",
+    "spark.driver.memory": "1g",
+    "spark.sql.adaptive.enabled": "true",
+}
+
+
+def spark_session(master: str | None = "local[2]", remote: str | None = None) -> SparkSession:
+    """A session on `master` (local by default) or, given `remote` (sc://HOST:PORT), a Spark
+    Connect session to a cluster; either with the engine's SQL semantics (SEMANTICS)."""
+    if remote:
+        spark = SparkSession.builder.remote(remote).getOrCreate()
+    else:
+        builder = SparkSession.builder.master(master or "local[2]").appName("pbi-engine")
+        # Local tables (the marts' INSERTs) go to a scratch folder, not ./spark-warehouse.
+        scratch = tempfile.mkdtemp(prefix="pbi-spark-warehouse-")
+        atexit.register(shutil.rmtree, scratch, True)
+        config = LOCAL | {"spark.sql.warehouse.dir": scratch}
+        for key, value in config.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+    for key, value in SEMANTICS.items():
+        spark.conf.set(key, value)
+    return spark
