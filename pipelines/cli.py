@@ -51,6 +51,11 @@ def _compute(args: argparse.Namespace) -> int:
     from pipelines.engine import methodology
     from pipelines.engine.compute import StaleWarehouse, compute
 
+    if args.engine == "spark":
+        return _compute_spark(args)
+    given = [f"--{o.replace('_', '-')}" for o in ("lake", "master", "remote") if getattr(args, o)]
+    if given or args.no_publish:
+        raise SystemExit(f"{', '.join(given + ['--no-publish'] * args.no_publish)}: 仅用于 --engine spark (spark only)")
     if not Path(args.db).exists():
         raise SystemExit(f"{args.db}: 数据库不存在，请先加载数据 (no such database: load data first)")
     try:
@@ -65,6 +70,47 @@ def _compute(args: argparse.Namespace) -> int:
         ) from e
     print(f"计算完成 (computed): run {run_id}, methodology {m.version} ({m.sha256[:12]})")
     return 0
+
+
+def _compute_spark(args: argparse.Namespace) -> int:
+    """compute --engine spark: pipelines/spark/compute.py over the lake; published into the
+    results database beside --db unless --no-publish. Refusals exit with status 2."""
+    from pipelines.engine import methodology
+
+    if not args.lake:
+        print("--engine spark 需要 --lake (the lake folder written by `export lake`)", file=sys.stderr)
+        return 2
+    db = Path(args.db)
+    if not args.no_publish and not db.exists():
+        print(f"{args.db}: 数据库不存在，无法发布结果 (no database to publish into; or --no-publish)", file=sys.stderr)
+        return 2
+    try:
+        m = methodology.load(Path(args.config)) if args.config else methodology.load()
+    except methodology.MethodologyError as e:
+        raise SystemExit(f"方法配置有误 (methodology file refused): {e}") from e
+    from pipelines.spark.compute import LakeUnusable, PublishRefused, compute_spark
+
+    try:
+        run_id = compute_spark(
+            args.lake,
+            m,
+            db=db if db.exists() else None,
+            master=args.master,
+            remote=args.remote,
+            publish_results=not args.no_publish,
+        )
+    except (LakeUnusable, PublishRefused) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    where = "数据湖 (lake only)" if args.no_publish else f"数据湖与 {scores_name(db)} (lake and results database)"
+    print(f"计算完成 (computed on Spark): run {run_id}, methodology {m.version} ({m.sha256[:12]}) → {where}")
+    return 0
+
+
+def scores_name(db: Path) -> str:
+    from pipelines.engine.scores_db import scores_path
+
+    return scores_path(db).name
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -164,6 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     compute = sub.add_parser("compute", help="compute indices for all periods and levels (a new run)")
     compute.add_argument("--db", default=str(default_db))
     compute.add_argument("--config", help="methodology file (default: pipelines/config/methodology-v1.toml)")
+    compute.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="duckdb (default) or spark (needs --lake)"
+    )
+    compute.add_argument("--lake", help="spark: the lake folder written by `export lake` (any path Spark reads)")
+    where = compute.add_mutually_exclusive_group()
+    where.add_argument("--master", help="spark: the master, e.g. local[2] (default) or yarn")
+    where.add_argument("--remote", help="spark: a Spark Connect server, sc://HOST:PORT")
+    compute.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="spark: write the marts to the lake only, not into the results database beside --db",
+    )
     compute.set_defaults(func=_compute)
 
     export = sub.add_parser("export", help="export tables as CSV, or the warehouse as a Parquet lake (lake)")

@@ -128,10 +128,20 @@ def unit_marts(con: duckdb.DuckDBPyConnection, m: Methodology) -> None:
     _sql(con, "int_adjusted_scores.sql")
     _sql(con, "int_graded_scores.sql", **params)
     names = [g.name for g in m.grades]
-    for grade, share in m.quotas:  # best grade first: a unit dropped counts in the next grade's quota
-        following = names[names.index(grade) + 1]
-        _sql(con, "int_grade_quotas.sql", grade=_q(grade), next_grade=_q(following), share=repr(float(share)))
-    _sql(con, "mart_unit_scores.sql", **params)
+    graded = "int_graded_scores"
+    for i, (grade, share) in enumerate(m.quotas):  # best grade first: a unit dropped counts in the next quota
+        following, into = names[names.index(grade) + 1], f"int_quota_graded_{i}"
+        _sql(
+            con,
+            "int_grade_quotas.sql",
+            grade=_q(grade),
+            next_grade=_q(following),
+            share=repr(float(share)),
+            source=graded,
+            into=into,
+        )
+        graded = into
+    _sql(con, "mart_unit_scores.sql", graded=graded, **params)
 
 
 def china_today() -> dt.date:
@@ -155,7 +165,7 @@ def compute_into(
     as_of = as_of or china_today()
     con.execute(MARTS)
     run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")
-    batch, files = _data_snapshot(con)
+    batch, files = data_snapshot(con)
     nodes = m.tree()
     keys, group = ("period", "level", "unit_id"), ("period", "level")
     # DuckDB releases the GIL while it works: NumPy is imported, and the rank intervals
@@ -167,11 +177,8 @@ def compute_into(
     mart = f"{database}.main.member_scores"
     member_sql = (
         f"INSERT INTO {mart} SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no "
-        "FROM work.int_member_rows;\n"
-        + (SQL / "int_member_years.sql")
-        .read_text(encoding="utf-8")
-        .format(mart=mart, tier_case=indicators.tier_case(m, "score"))
-        + f"\nINSERT INTO {database}.main.member_points {points.member_select(m)}"
+        f"FROM work.int_member_rows;\nINSERT INTO {mart} {member_years(m)};\n"
+        f"INSERT INTO {database}.main.member_points {points.member_select(m)}"
     )
     written: list[Beside] = []
     found = indicators.compute_raw(
@@ -180,7 +187,7 @@ def compute_into(
     set_adjustments(con, m, adjustments.result() if isinstance(adjustments, Beside) else adjustments)
     score_wide(con, "int_indicator_wide", nodes, keys, group=group, into="int_unit_engine")
     intervals = numpy_side.result()
-    scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group)
+    scores, groups = intervals.fetch(con, "int_unit_engine", nodes, group, order=keys)
     # The quarters' draws start at once; the years' inputs follow while they run.
     years: concurrent.futures.Future = concurrent.futures.Future()
     drawn = Beside(_draw, intervals, m, nodes, (scores, groups, *_points(con, "_interval_input")), years)
@@ -192,25 +199,14 @@ def compute_into(
     # computed_at in China time, as the register's times and as pages show them.
     computed_at = dt.datetime.now(CHINA).replace(tzinfo=None)
     con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, computed_at, m.version, m.sha256, m.text, batch, json.dumps(files), _digest(files)],
+        "INSERT INTO runs BY NAME SELECT ? AS run_id, ? AS computed_at, ? AS methodology_version, ? AS config_hash, "
+        "? AS config_text, ? AS data_batch, ? AS data_files, ? AS data_digest, 'duckdb' AS engine",
+        [run_id, computed_at, m.version, m.sha256, m.text, batch, json.dumps(files), data_digest(files)],
     )
-    con.execute(
-        f"""INSERT INTO run_periods
-        SELECT {run_id}, period, 'quarter', p_end < $as_of, 1 FROM int_periods
-        UNION ALL
-        SELECT {run_id}, left(period, 4), 'year',
-            count(*) = 4 AND make_date(CAST(left(period, 4) AS INTEGER), 12, 31) < $as_of, count(*)
-        FROM int_periods GROUP BY left(period, 4)""",
-        {"as_of": as_of},
-    )
+    con.execute(f"INSERT INTO run_periods {run_periods_select(run_id, as_of)}")
     con.execute(f"INSERT INTO run_adjustments SELECT {run_id}, * FROM int_adjustment_entries")
-    scored = {n.code for n in nodes if n.level == 1}
-    columns = ", ".join(f"w.{c} AS {c}, {'e.' + ident(c) if c in scored else 'NULL'} AS {c}_score" for c in INDICATORS)
     # By name: a results file from before v1.2 has F6 at the end of its table.
-    con.execute(f"""INSERT INTO indicator_scores BY NAME
-        SELECT {run_id} AS run_id, period, level, unit_id, {columns}
-        FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)""")
+    con.execute(f"INSERT INTO indicator_scores BY NAME {indicator_scores_select(run_id, nodes)}")
     points.org_points(con, m, found["org_claims"])
     con.execute(f"INSERT INTO org_points BY NAME SELECT {run_id} AS run_id, * FROM int_org_points")
     written[0].result()
@@ -219,11 +215,46 @@ def compute_into(
     quarter_result, year_result = drawn.result()
     intervals.store(con, keys, quarter_result)
     intervals.store(con, keys, year_result, "int_year_rank_intervals", "_interval_year_input")
-    con.execute(f"""INSERT INTO unit_scores BY NAME SELECT {run_id} AS run_id, u.* EXCLUDE (_x), i.rank_q05, i.rank_q95
-        FROM (SELECT *, 0 AS _x FROM mart_unit_scores_new) u
-        LEFT JOIN (SELECT * FROM int_rank_intervals UNION ALL BY NAME SELECT * FROM int_year_rank_intervals) i
-        USING (period, level, unit_id)""")
+    con.execute(f"INSERT INTO unit_scores BY NAME {unit_scores_select(run_id)}")
     return run_id
+
+
+# The marts' rows of a run, as SELECTs over the computation's tables: DuckDB inserts them here,
+# Spark (pipelines/spark/compute.py) writes them to the lake. One text for both engines.
+
+
+def run_periods_select(run_id: int, as_of: dt.date) -> str:
+    """run_periods' rows: each quarter (over if it ended before as_of) and year (over if its four
+    quarters are in the data and it ended before as_of)."""
+    day = f"DATE '{as_of.isoformat()}'"
+    return f"""SELECT {int(run_id)} AS run_id, period, 'quarter' AS kind, p_end < {day} AS complete, 1 AS quarters
+        FROM int_periods
+        UNION ALL
+        SELECT {int(run_id)}, left(period, 4), 'year',
+            count(*) = 4 AND make_date(CAST(left(period, 4) AS INTEGER), 12, 31) < {day}, count(*)
+        FROM int_periods GROUP BY left(period, 4)"""
+
+
+def indicator_scores_select(run_id: int, nodes) -> str:
+    """indicator_scores' rows: each indicator's raw value and, where the tree scores it, its score."""
+    scored = {n.code for n in nodes if n.level == 1}
+    columns = ", ".join(f"w.{c} AS {c}, {'e.' + ident(c) if c in scored else 'NULL'} AS {c}_score" for c in INDICATORS)
+    return f"""SELECT {int(run_id)} AS run_id, period, level, unit_id, {columns}
+        FROM int_indicator_wide w JOIN int_unit_engine e USING (period, level, unit_id)"""
+
+
+def unit_scores_select(run_id: int) -> str:
+    """unit_scores' rows: mart_unit_scores_new with the rank intervals of quarters and years."""
+    return f"""SELECT {int(run_id)} AS run_id, u.*, i.rank_q05, i.rank_q95
+        FROM mart_unit_scores_new u
+        LEFT JOIN (SELECT period, level, unit_id, rank_q05, rank_q95 FROM int_rank_intervals
+                   UNION ALL SELECT period, level, unit_id, rank_q05, rank_q95 FROM int_year_rank_intervals) i
+            ON i.period = u.period AND i.level = u.level AND i.unit_id = u.unit_id"""
+
+
+def member_years(m: Methodology) -> str:
+    """The member_scores mart's year rows of the run (a SELECT over work.int_member_rows)."""
+    return (SQL / "int_member_years.sql").read_text(encoding="utf-8").format(tier_case=indicators.tier_case(m, "score"))
 
 
 def _points(con: duckdb.DuckDBPyConnection, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -267,7 +298,8 @@ def _sql(con: duckdb.DuckDBPyConnection, name: str, **fmt: str) -> None:
     con.execute(text.format(**fmt) if fmt else text)
 
 
-def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int | None, list[str]]:
+def data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int | None, list[str]]:
+    """The warehouse's latest load batch and its files' content hashes (a run's data snapshot)."""
     try:
         batch = scalar(con, "SELECT max(batch_id) FROM load_batches")
     except duckdb.CatalogException:  # not loaded by the loader (tests build tables by hand)
@@ -276,7 +308,8 @@ def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int | None, list[str
     return batch, files
 
 
-def _digest(files: list[str]) -> str:
+def data_digest(files: list[str]) -> str:
+    """One hash over the data snapshot's file hashes (runs.data_digest, the lake's data_digest)."""
     return hashlib.sha256("\n".join(files).encode()).hexdigest()
 
 
@@ -284,7 +317,8 @@ class StaleWarehouse(RuntimeError):
     """The warehouse was loaded by a version without what the engine reads."""
 
 
-def _check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+def check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise StaleWarehouse when the attached `warehouse` lacks a column the engine reads."""
     # Binding a column is a cheap test (a query over duckdb_columns() read every catalog).
     missing = []
     for table, column in (
@@ -339,7 +373,7 @@ def compute(
         # Nothing here depends on the order rows are inserted in; without it DuckDB writes in parallel.
         con = attach(building, db, read_only=False, preserve_insertion_order=False)
         try:
-            _check_warehouse(con)
+            check_warehouse(con)
             run_id = compute_into(con, m, entries, as_of)
             con.execute("CHECKPOINT scores")
         finally:

@@ -323,14 +323,20 @@ def year_rank_intervals(
 
 
 def fetch(
-    con: duckdb.DuckDBPyConnection, source: str, nodes: Sequence[Node], group: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    nodes: Sequence[Node],
+    group: Sequence[str],
+    order: Sequence[str] = (),
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The indicator scores of `source` as arrays, rows numbered into _interval_input (i) and
-    sorted by group (g)."""
+    sorted by group (g), then by `order` (the unit's key: a numbering that a recomputation,
+    as Spark may make of a cached view, gives again)."""
     codes = [n.code for n in nodes if n.level == 1]
     grp = ", ".join(ident(g) for g in group)
+    rows = ", ".join(ident(g) for g in (*group, *[k for k in order if k not in group]))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _interval_input AS
-        SELECT row_number() OVER (ORDER BY {grp}) - 1 AS i, dense_rank() OVER (ORDER BY {grp}) AS g, *
+        SELECT row_number() OVER (ORDER BY {rows}) - 1 AS i, dense_rank() OVER (ORDER BY {grp}) AS g, *
         FROM {source}""")
     data = con.execute(
         f"SELECT g, {', '.join(f'CAST({ident(c)} AS DOUBLE) AS {ident(c)}' for c in codes)} "

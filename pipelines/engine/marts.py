@@ -20,7 +20,9 @@ composite); a results file written before gets them here, its rows unadjusted.
 Methodology v1.2 adds F6 (indicator_scores gains F6 and F6_score, at the end of an older
 file's table: rows are written by name) and the 正能量值 points: member_points (a row per
 counted member and quarter or year, like member_scores: numbers for the quarter key, member
-and grid; the tier as its name) and org_points (a row per reporting organisation and period)."""
+and grid; the tier as its name) and org_points (a row per reporting organisation and period).
+runs.engine says which engine computed a run: 'duckdb' (pipelines/engine/compute.py) or
+'spark' (pipelines/spark/compute.py)."""
 
 # Every indicator the domain SQL computes, in display order (an indicator the methodology
 # drops keeps its raw value, with no score).
@@ -49,7 +51,9 @@ _PAIRS = ", ".join(f"({c}, {c}_score) AS {c}" for c in INDICATORS)
 MARTS = f"""
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY, computed_at TIMESTAMP, methodology_version VARCHAR, config_hash VARCHAR,
-    config_text VARCHAR, data_batch INTEGER, data_files VARCHAR, data_digest VARCHAR);
+    config_text VARCHAR, data_batch INTEGER, data_files VARCHAR, data_digest VARCHAR, engine VARCHAR DEFAULT 'duckdb');
+-- The engine that computed the run (issue #12: 'duckdb' or 'spark'); runs before it were DuckDB's.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS engine VARCHAR DEFAULT 'duckdb';
 CREATE TABLE IF NOT EXISTS unit_scores (
     run_id INTEGER, period VARCHAR, level VARCHAR, unit_id VARCHAR, unit_name VARCHAR, peer_class VARCHAR,
     fortress DOUBLE, vanguard DOUBLE, service DOUBLE, composite DOUBLE, satisfaction DOUBLE, grade VARCHAR,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.engine.compute import CHINA, _check_warehouse, _data_snapshot, _digest
+from pipelines.engine.compute import CHINA, check_warehouse, data_digest, data_snapshot
 
 FORMAT = "pbi-lake/1"
 MANIFEST = "manifest.json"
@@ -117,7 +117,7 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
     try:
         con.execute(f"ATTACH {_literal(str(db))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
-        _check_warehouse(con)
+        check_warehouse(con)
     except BaseException:
         con.close()
         raise
@@ -125,7 +125,7 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _write(con: duckdb.DuckDBPyConnection, db: Path, root: Path) -> dict:
-    batch, files = _data_snapshot(con)
+    batch, files = data_snapshot(con)
     present = {
         t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse'").fetchall()
     }
@@ -134,7 +134,7 @@ def _write(con: duckdb.DuckDBPyConnection, db: Path, root: Path) -> dict:
         "created_at": dt.datetime.now(CHINA).isoformat(timespec="seconds"),
         "source": db.name,
         "load_batch": batch,
-        "data_digest": _digest(files),
+        "data_digest": data_digest(files),
         # A table an older warehouse lacks (the task list before v1.1) is not in the lake.
         "tables": [_table(con, name, key, root) for name, key in TABLES.items() if name in present],
     }

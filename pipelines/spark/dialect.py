@@ -13,7 +13,8 @@ another meaning:
 - ordered aggregates: list(x ORDER BY …) (SQLGlot's collect_list loses the order), first(x
   ORDER BY …), string_agg(x, s ORDER BY …); order-insensitive ones (sum, count…) drop the order;
 - date_diff(part, a, b) counts part boundaries crossed (DuckDB), not whole parts elapsed (Spark);
-- quantile_cont(x, q) → percentile(x, q) (both interpolate linearly).
+- quantile_cont(x, q) → percentile(x, q) (both interpolate linearly);
+- WITH x AS MATERIALIZED (…) loses the hint, which Spark's parser does not have.
 
 DuckDB's short PIVOT (without an IN list) depends on the data's values: it is refused
 (NotPortable). QUALIFY becomes a subquery by SQLGlot itself."""
@@ -239,6 +240,15 @@ def _no_work(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _not_materialized(node: exp.Expression) -> exp.Expression:
+    """WITH x AS MATERIALIZED (…): a hint to DuckDB's planner that Spark's parser lacks (Spark
+    plans a CTE read twice on its own terms; the result is the same)."""
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node = node.copy()
+        node.set("materialized", None)
+    return node
+
+
 def _short_pivot(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Pivot) and not node.args.get("unpivot"):
         fields = node.args.get("fields") or []
@@ -249,7 +259,17 @@ def _short_pivot(node: exp.Expression) -> exp.Expression:
 
 def _rewrite(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
     tree = _expand(tree, macros)
-    for step in (_short_pivot, _no_work, _unpivot, _series, _union_by_name, _ordered_aggregates, _quantiles):
+    steps = (
+        _short_pivot,
+        _no_work,
+        _not_materialized,
+        _unpivot,
+        _series,
+        _union_by_name,
+        _ordered_aggregates,
+        _quantiles,
+    )
+    for step in steps:
         tree = tree.transform(step)
     tree = tree.transform(_date_diff)
     tree = tree.transform(_naive_trunc)

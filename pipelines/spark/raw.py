@@ -17,6 +17,7 @@ from pipelines.engine import indicators, points
 from pipelines.engine.composite import compile_tree, ident
 from pipelines.engine.marts import MARTS
 from pipelines.engine.methodology import MEMBER_SCORE, Methodology
+from pipelines.spark.connection import run_statements
 from pipelines.spark.dialect import Macro, to_spark
 
 
@@ -71,16 +72,19 @@ def mart_ddl(table: str) -> str:
 
 
 def run(spark: SparkSession, sql: str, macros: dict[str, Macro]) -> None:
-    for statement in to_spark(sql, macros):
-        spark.sql(statement)
+    run_statements(spark, to_spark(sql, macros))
 
 
-def compute_raw(spark: SparkSession, m: Methodology, run_id: int) -> dict[str, str]:
-    """compute_raw's steps on `spark` (the lake registered); returns what sources() found."""
+def compute_raw(
+    spark: SparkSession, m: Methodology, run_id: int, macros: dict[str, Macro] | None = None
+) -> dict[str, str]:
+    """compute_raw's steps on `spark` (the lake registered); returns what sources() found.
+    macros: the computation's (its later steps use the macros these steps define)."""
     found = indicators.sources(_SparkBinder(spark))
     values = step_values(m, run_id, found)
+    spark.sql("DROP TABLE IF EXISTS run_tiers")  # a session's earlier run: this run's tiers alone
     spark.sql(mart_ddl("run_tiers"))  # int_member_scores appends the run's tiers
-    macros: dict[str, Macro] = {}
+    macros = {} if macros is None else macros
     for step in indicators.STEPS:
         run(spark, (indicators.SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values), macros)
     run(spark, f"CREATE OR REPLACE TEMP VIEW int_member_points AS {points.member_select(m)}", macros)

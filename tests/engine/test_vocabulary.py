@@ -37,7 +37,7 @@ def test_no_copy_of_the_vocabulary_in_the_product():
 def test_the_engine_writes_the_vocabulary_s_list_labels():
     template = (SQL / "mart_unit_scores.sql").read_text(encoding="utf-8")
     assert "{red_list}" in template and "{black_list}" in template
-    sql = template.format(**mart_parameters(load()))
+    sql = template.format(graded="int_graded_scores", **mart_parameters(load()))
     assert f"THEN '{V.RED_LIST}'" in sql and f"THEN '{V.BLACK_LIST}' END AS list" in sql
 
 

@@ -185,3 +185,9 @@ def test_engine_statement_kinds(spark, duck, tables) -> None:
             sum(n)::BIGINT // 2 AS half FROM t GROUP BY ALL)
         SELECT q.r, a.* FROM agg a JOIN req q USING (k) ORDER BY k"""
     both(spark, duck, sql)
+
+
+def test_materialized_cte_loses_the_hint(spark, duck, tables) -> None:
+    sql = "WITH m AS MATERIALIZED (SELECT k, sum(n) AS s FROM t GROUP BY k) SELECT k, s FROM m ORDER BY k"
+    assert "MATERIALIZED" not in to_spark(sql)[0].upper()
+    both(spark, duck, sql)

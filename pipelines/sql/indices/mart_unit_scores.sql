@@ -1,5 +1,5 @@
--- Per period, level and unit: the four scores, the grade (int_graded_scores: cut-offs, cap
--- rule, veto, quotas), the rank of each score within the level (ties share the lowest rank:
+-- Per period, level and unit: the four scores, the grade ({graded}: int_graded_scores's cut-offs,
+-- cap rule and veto, after the quotas), the rank of each score within the level (ties share the lowest rank:
 -- 1, 2, 2, 4; missing scores are not ranked) and within the peer class, the composite rank's
 -- change against the previous period of the same kind (the quarter before a quarter, the year
 -- before a year), red/black list and yellow card. The composite is the adjusted C'
@@ -25,7 +25,7 @@ WITH ranked AS (
         CASE WHEN composite IS NOT NULL AND peer_class IS NOT NULL THEN rank() OVER (
             PARTITION BY period, level, peer_class ORDER BY round(composite, 9) DESC NULLS LAST) END AS peer_rank,
         count(composite) OVER (PARTITION BY period, level) AS ranked_units
-    FROM int_graded_scores
+    FROM {graded}
 ), previous AS (
     -- '2025' sorts before '2025Q1': quarters and years are ordered apart.
     SELECT r.*,
