@@ -178,6 +178,7 @@ def run_record(record: Mapping, checked: bool) -> pd.DataFrame:
         (t("method.run.check"), t("method.run.check_ok" if checked else "method.run.check_bad")),
         (t("method.run.batch"), "—" if pd.isna(record["data_batch"]) else str(int(record["data_batch"]))),
         (t("method.run.digest"), str(record["data_digest"] or "—")),
+        (t("method.run.engine"), t(f"method.engine.{record.get('engine') or 'duckdb'}")),
     ]
     return pd.DataFrame(rows, columns=[t("method.field"), t("method.value")])
 

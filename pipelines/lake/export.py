@@ -4,9 +4,10 @@ the quarter of their own date — and manifest.json: columns and types, rows, a 
 over its rows, the load batch and the data digest a run records (docs/scale-out.md).
 
 The lake is written into a temporary sibling folder and renamed into place, so a reader never
-sees half of one; only an empty folder or a lake written here (and nothing else in it) is ever
-replaced. Columns holding a person's name, phone or ID number (also as keyed hash or mask) are
-left out: the engine reads none of them."""
+sees half of one; only an empty folder or a lake written here (and nothing else in it, but the
+marts/ that compute --engine spark writes, which move into the new lake) is ever replaced.
+Columns holding a person's name, phone or ID number (also as keyed hash or mask) are left out:
+the engine reads none of them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from pipelines.engine.compute import CHINA, check_warehouse, data_digest, data_s
 
 FORMAT = "pbi-lake/1"
 MANIFEST = "manifest.json"
+# Where compute --engine spark writes each run's marts (pipelines/spark/compute.py): inside the
+# lake, and carried into the new lake when the lake is exported again.
+MARTS = "marts"
 # The warehouse tables the engine reads (pipelines/sql/indices/*.sql; load_batches and
 # load_files for a run's data snapshot in pipelines/engine/compute.py), each with its key:
 # rows are written and digested in the key's order.
@@ -192,7 +196,10 @@ def _replaceable(out: Path) -> str:
         )
     ours = {MANIFEST} | {f for t in old.get("tables", []) for f in t.get("files", [])}
     for p in sorted(out.rglob("*")):
-        if (p.is_symlink() or not p.is_dir()) and p.relative_to(out).as_posix() not in ours:
+        rel = p.relative_to(out).as_posix()
+        if rel.startswith(f"{MARTS}/"):  # runs computed on Spark from the lake: carried over, never deleted
+            continue
+        if (p.is_symlink() or not p.is_dir()) and rel not in ours:
             raise LakeRefused(
                 f"{out}: 数据湖中有不是导出写入的文件，未作改动 "
                 f"(holds a file the export did not write, {p.relative_to(out)}: left untouched)"
@@ -204,6 +211,8 @@ def _swap(tmp: Path, out: Path) -> None:
     """Put the finished lake `tmp` in place of `out` (checked again: minutes may have passed)."""
     state = _replaceable(out)
     if state == "lake":
+        if (out / MARTS).is_dir():  # each run's marts.json names the data digest it was computed from
+            os.rename(out / MARTS, tmp / MARTS)
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
         os.rename(out, old / out.name)
         os.rename(tmp, out)

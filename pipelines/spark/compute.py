@@ -34,13 +34,13 @@ from pipelines.engine.composite import ident, score_wide
 from pipelines.engine.marts import ADJUSTMENT_COLUMNS, MARTS
 from pipelines.engine.methodology import Methodology
 from pipelines.engine.scores_db import attach, scores_path
+from pipelines.lake.export import MARTS as MARTS_FOLDER
 from pipelines.publish import publishing
 from pipelines.spark import raw
 from pipelines.spark.connection import SparkConnection
 from pipelines.spark.lake import register_lake, spark_type
 
 ENGINE = "spark"
-MARTS_FOLDER = "marts"
 RUN_MANIFEST = "marts.json"
 # The marts a run writes, in the results database's order (runs first: it names the run).
 TABLES = (
@@ -257,10 +257,11 @@ def compute_spark(
     from pipelines.spark.session import spark_session
 
     as_of = as_of or engine.china_today()
-    if adjustments is not None:
-        entries = adjustments
-    else:
+    entries = adjustments
+    if entries is None:
         entries = engine.in_force(db) if db is not None else []
+    if "://" not in str(lake) and not (Path(lake) / "manifest.json").is_file():  # before a JVM starts
+        raise LakeUnusable(f"{lake}: 不是数据湖，请先运行 export lake (no lake here: run `export lake` first)")
     own = spark is None
     spark = spark or spark_session(master, remote)
     try:
@@ -293,8 +294,6 @@ def compute_spark(
 
 
 def _register(spark: SparkSession, lake: Path | str) -> dict:
-    if "://" not in str(lake) and not (Path(lake) / "manifest.json").is_file():
-        raise LakeUnusable(f"{lake}: 不是数据湖，请先运行 export lake (no lake here: run `export lake` first)")
     try:
         return register_lake(spark, lake)
     except ValueError as e:

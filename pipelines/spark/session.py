@@ -4,6 +4,7 @@ translates the syntax; these settings fix the semantics the translation relies o
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import warnings
@@ -43,24 +44,34 @@ LOCAL = {
     "spark.ui.showConsoleProgress": "false",  # progress bars over the CLI's own output
     "spark.sql.shuffle.partitions": "4",  # the default 200 is for clusters: tiny tasks on one machine
     "spark.default.parallelism": "4",
-    "spark.driver.memory": "1g",
+    # The driver is the executor in local mode; PBI_SPARK_MEMORY for a province on one machine.
+    "spark.driver.memory": os.environ.get("PBI_SPARK_MEMORY", "2g"),
     "spark.sql.adaptive.enabled": "true",
 }
 
 
-def spark_session(master: str | None = "local[2]", remote: str | None = None) -> SparkSession:
-    """A session on `master` (local by default) or, given `remote` (sc://HOST:PORT), a Spark
-    Connect session to a cluster; either with the engine's SQL semantics (SEMANTICS)."""
+def spark_session(master: str | None = None, remote: str | None = None) -> SparkSession:
+    """A session on `master` (default: the one spark-submit gave, else local[2]) or, given
+    `remote` (sc://HOST:PORT), a Spark Connect session to a cluster; either with the engine's
+    SQL semantics (SEMANTICS)."""
     if remote:
         spark = SparkSession.builder.remote(remote).getOrCreate()
     else:
-        builder = SparkSession.builder.master(master or "local[2]").appName("pbi-engine")
-        # Local tables (the marts' INSERTs) go to a scratch folder, not ./spark-warehouse.
-        scratch = tempfile.mkdtemp(prefix="pbi-spark-warehouse-")
-        atexit.register(shutil.rmtree, scratch, True)
-        config = LOCAL | {"spark.sql.warehouse.dir": scratch}
-        for key, value in config.items():
-            builder = builder.config(key, value)
+        from pyspark import SparkConf
+
+        builder = SparkSession.builder.appName("pbi-engine")
+        # Under spark-submit the master (and the cluster's settings) come from it: kept unless
+        # --master is given. Otherwise local[2], with settings for one machine.
+        submitted = SparkConf().get("spark.master", None)
+        chosen = master or submitted or "local[2]"
+        if chosen != submitted:
+            builder = builder.master(chosen)
+        if chosen.startswith("local"):
+            # Local tables (run_tiers) go to a scratch folder, not ./spark-warehouse.
+            scratch = tempfile.mkdtemp(prefix="pbi-spark-warehouse-")
+            atexit.register(shutil.rmtree, scratch, True)
+            for key, value in (LOCAL | {"spark.sql.warehouse.dir": scratch}).items():
+                builder = builder.config(key, value)
         spark = builder.getOrCreate()
     for key, value in SEMANTICS.items():
         spark.conf.set(key, value)

@@ -161,6 +161,7 @@ def test_page_shows_the_runs_configuration_and_record(monkeypatch, published):
     assert record["方法配置哈希（SHA-256）"] == run["config_hash"] and len(run["config_hash"]) == 64
     assert record["校验"].startswith("✓")
     assert record["数据摘要（各文件内容哈希的 SHA-256）"] == run["data_digest"]
+    assert record["计算引擎"] == "DuckDB（单机）"  # a Spark run says so (tests/spark/test_compute_parity.py)
     files = at.dataframe[7].value
     assert len(files) == len(json.loads(run["data_files"])) > 0 and files["文件"].ne("—").all()
     assert at.get("download_button")[0].label == "下载方法配置（.toml）"

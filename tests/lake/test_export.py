@@ -237,3 +237,18 @@ def test_the_command_writes_the_lake_and_the_audit_record(published_demo, tmp_pa
     with pytest.raises(SystemExit, match="--period"):
         main(["export", "lake", "--db", str(published_demo), "--out", str(tmp_path / "x"), "--period", "2025Q4"])
     assert not (tmp_path / "x").exists() and len(audit.read(events=["export"])) == 1
+
+
+def test_a_spark_run_s_marts_move_into_the_lake_exported_again(published_demo, lake, tmp_path):
+    """compute --engine spark writes LAKE/marts/run-N/: exporting the lake again keeps them (and
+    nothing else that is not the export's own)."""
+    ours = tmp_path / "lake"
+    shutil.copytree(lake[0], ours)
+    run = ours / "marts" / "run-3"
+    (run / "unit_scores").mkdir(parents=True)
+    (run / "unit_scores" / "part-0.parquet").write_bytes(b"PAR1")
+    (run / "marts.json").write_text('{"format": "pbi-marts/1", "run_id": 3}', encoding="utf-8")
+    before = _snapshot(ours / "marts")
+    export_lake(published_demo, ours)
+    assert _snapshot(ours / "marts") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]  # no temporary folder left beside it

@@ -145,3 +145,13 @@ def test_marts_written_to_the_lake(runs) -> None:
     with duckdb.connect(str(scores_path(runs["db"])), read_only=True) as con:
         published = con.execute("SELECT count(*) FROM member_scores WHERE run_id = 2").fetchall()[0][0]
     assert manifest["rows"]["member_scores"] == published
+
+
+def test_the_dashboard_shows_the_spark_run(monkeypatch, runs) -> None:
+    """The methodology page's run record of the latest run (Spark's) names the engine."""
+    from tests.signin import app
+
+    at = app(monkeypatch, runs["db"], "methodology")
+    assert not at.exception
+    record = at.dataframe[6].value.set_index("项目")["值"]
+    assert record["计算批次"] == str(runs["spark"]) and record["计算引擎"] == "Spark（大数据平台）"
