@@ -216,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--lake", help="spark: the lake folder written by `export lake` (any path Spark reads)")
     where = compute.add_mutually_exclusive_group()
     where.add_argument("--master", help="spark: the master, e.g. local[2] (default) or yarn")
-    where.add_argument("--remote", help="spark: a Spark Connect server, sc://HOST:PORT")
+    where.add_argument(
+        "--remote", help="spark: a Spark Connect server, sc://HOST:PORT (local[N]: PySpark's own, for a trial)"
+    )
     compute.add_argument(
         "--no-publish",
         action="store_true",

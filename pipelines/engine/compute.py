@@ -205,6 +205,7 @@ def compute_into(
     )
     con.execute(f"INSERT INTO run_periods {run_periods_select(run_id, as_of)}")
     con.execute(f"INSERT INTO run_adjustments SELECT {run_id}, * FROM int_adjustment_entries")
+    con.execute("INSERT INTO run_tiers SELECT * FROM int_run_tiers")
     # By name: a results file from before v1.2 has F6 at the end of its table.
     con.execute(f"INSERT INTO indicator_scores BY NAME {indicator_scores_select(run_id, nodes)}")
     points.org_points(con, m, found["org_claims"])

@@ -56,6 +56,12 @@ TABLES = (
 )
 
 
+_OTHER_DATA = (
+    "{db}: 仓库数据与数据湖不一致，结果未发布 (the warehouse holds other data than the lake: "
+    "export the lake again from it, or publish into the warehouse it came from)"
+)
+
+
 class LakeUnusable(RuntimeError):
     """No lake at the path, or not one this program wrote, or one whose files do not match its manifest."""
 
@@ -155,7 +161,7 @@ def compute_marts(
     sql = {
         "run_periods": engine.run_periods_select(run_id, as_of),
         "run_adjustments": f"SELECT {int(run_id)} AS run_id, * FROM int_adjustment_entries",
-        "run_tiers": f"SELECT * FROM run_tiers WHERE run_id = {int(run_id)}",
+        "run_tiers": "SELECT * FROM int_run_tiers",
         "unit_scores": engine.unit_scores_select(run_id),
         "indicator_scores": engine.indicator_scores_select(run_id, nodes),
         "member_scores": "SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no "
@@ -193,7 +199,7 @@ def write_lake(frames: dict[str, DataFrame], lake: Path | str, run_id: int, reco
         raise FileExistsError(f"{folder} exists: the run id is taken")
     rows = {}
     for table, frame in frames.items():
-        frame.write.mode("errorifexists").option("compression", "zstd").parquet(f"{folder}/{table}")
+        frame.write.mode("error").option("compression", "zstd").parquet(f"{folder}/{table}")
         rows[table] = frame.count()
     manifest = {"format": "pbi-marts/1", "run_id": run_id, "engine": ENGINE, "rows": rows} | record
     if local.parent.parent.exists():  # a local lake (a cluster's lake gets the file from Spark)
@@ -201,7 +207,7 @@ def write_lake(frames: dict[str, DataFrame], lake: Path | str, run_id: int, reco
     else:
         frames["runs"].sparkSession.createDataFrame(
             [(json.dumps(manifest, ensure_ascii=False),)], "value STRING"
-        ).coalesce(1).write.mode("errorifexists").text(f"{folder}/{RUN_MANIFEST}.d")
+        ).coalesce(1).write.mode("error").text(f"{folder}/{RUN_MANIFEST}.d")
     return manifest
 
 
@@ -218,10 +224,7 @@ def publish(db: Path, frames: dict[str, DataFrame], run_id: int, data_digest: st
     as DuckDB's runs are published): refused if the warehouse holds other data than the lake's,
     or if another computation took the run id meanwhile."""
     if warehouse_digest(db) != data_digest:
-        raise PublishRefused(
-            f"{db}: 仓库数据与数据湖不一致，结果未发布 (the warehouse holds other data than the lake: "
-            "export the lake again from it, or publish into the warehouse it came from)"
-        )
+        raise PublishRefused(_OTHER_DATA.format(db=db))
     arrow = {table: frame.toArrow() for table, frame in frames.items()}  # before the lock: Spark's work
     with publishing(scores_path(db)) as building:
         con = attach(building, db, read_only=False)
@@ -229,7 +232,9 @@ def publish(db: Path, frames: dict[str, DataFrame], run_id: int, data_digest: st
             con.execute(MARTS)
             taken = scalar(con, f"SELECT count(*) FROM runs WHERE run_id = {int(run_id)}")
             if taken:
-                raise PublishRefused(f"run {run_id} was computed meanwhile: compute again")
+                raise PublishRefused(
+                    f"计算期间批次 {run_id} 已被占用，请重新计算 (run {run_id} was computed meanwhile: compute again)"
+                )
             for table in TABLES:
                 con.register("_spark_mart", arrow[table])
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _spark_mart")
@@ -274,7 +279,9 @@ def compute_spark(
         }
         if engine.data_digest(files) != manifest["data_digest"]:
             raise LakeUnusable(f"{lake}: 数据湖文件与清单不符 (load_files do not match the manifest's data digest)")
-        run_id = next_run_id(db if publish_results else None, lake)
+        if publish_results and db is not None and warehouse_digest(Path(db)) != manifest["data_digest"]:
+            raise PublishRefused(_OTHER_DATA.format(db=db))  # before the computation, not after it
+        run_id = next_run_id(db, lake)
         frames = compute_marts(spark, m, run_id, entries, as_of, lake_record)
         record = {
             "data_digest": manifest["data_digest"],
@@ -282,11 +289,15 @@ def compute_spark(
             "methodology_version": m.version,
             "config_hash": m.sha256,
             "spark_version": spark.version,
-            "master": remote or master or "local[2]",
+            "master": remote or spark.conf.get("spark.master", None) or master,
         }
         write_lake(frames, lake, run_id, record)
         if publish_results and db is not None:
-            publish(Path(db), frames, run_id, manifest["data_digest"])
+            try:
+                publish(Path(db), frames, run_id, manifest["data_digest"])
+            except PublishRefused:
+                remove_run(lake, run_id)  # not published: its number goes to the next computation
+                raise
         return run_id
     finally:
         if own:

@@ -15,7 +15,6 @@ from pyspark.sql import SparkSession
 
 from pipelines.engine import indicators, points
 from pipelines.engine.composite import compile_tree, ident
-from pipelines.engine.marts import MARTS
 from pipelines.engine.methodology import MEMBER_SCORE, Methodology
 from pipelines.spark.connection import run_statements
 from pipelines.spark.dialect import Macro, to_spark
@@ -63,14 +62,6 @@ def step_values(m: Methodology, run_id: int, found: dict[str, str]) -> dict[str,
     )
 
 
-def mart_ddl(table: str) -> str:
-    """A mart's CREATE TABLE from MARTS, in Spark SQL (the marts the steps write to)."""
-    for tree in sqlglot.parse(MARTS, read="duckdb"):
-        if isinstance(tree, sqlglot.exp.Create) and tree.this.find(sqlglot.exp.Table).name == table:
-            return tree.sql(dialect="spark")
-    raise KeyError(table)
-
-
 def run(spark: SparkSession, sql: str, macros: dict[str, Macro]) -> None:
     run_statements(spark, to_spark(sql, macros))
 
@@ -82,8 +73,6 @@ def compute_raw(
     macros: the computation's (its later steps use the macros these steps define)."""
     found = indicators.sources(_SparkBinder(spark))
     values = step_values(m, run_id, found)
-    spark.sql("DROP TABLE IF EXISTS run_tiers")  # a session's earlier run: this run's tiers alone
-    spark.sql(mart_ddl("run_tiers"))  # int_member_scores appends the run's tiers
     macros = {} if macros is None else macros
     for step in indicators.STEPS:
         run(spark, (indicators.SQL / f"{step}.sql").read_text(encoding="utf-8").format(**values), macros)

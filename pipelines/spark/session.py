@@ -57,17 +57,15 @@ def spark_session(master: str | None = None, remote: str | None = None) -> Spark
     if remote:
         spark = SparkSession.builder.remote(remote).getOrCreate()
     else:
-        from pyspark import SparkConf
-
         builder = SparkSession.builder.appName("pbi-engine")
-        # Under spark-submit the master (and the cluster's settings) come from it: kept unless
-        # --master is given. Otherwise local[2], with settings for one machine.
-        submitted = SparkConf().get("spark.master", None)
-        chosen = master or submitted or "local[2]"
-        if chosen != submitted:
-            builder = builder.master(chosen)
-        if chosen.startswith("local"):
-            # Local tables (run_tiers) go to a scratch folder, not ./spark-warehouse.
+        # Under spark-submit (which starts the JVM and gives Python its gateway's port) the master
+        # and the cluster's settings come from spark-submit: kept unless --master is given.
+        # Otherwise local[2], with settings for one machine.
+        submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+        if master or not submitted:
+            builder = builder.master(master or "local[2]")
+        if (master or ("" if submitted else "local")).startswith("local"):
+            # Anything Spark stores as a table goes to a scratch folder, not ./spark-warehouse.
             scratch = tempfile.mkdtemp(prefix="pbi-spark-warehouse-")
             atexit.register(shutil.rmtree, scratch, True)
             for key, value in (LOCAL | {"spark.sql.warehouse.dir": scratch}).items():

@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("pipelines", "dashboard")
 # The one optional extra the product uses: st.login (OIDC sign-in) needs streamlit[auth] (Authlib).
-EXTRAS = {"streamlit": {"auth"}}
+EXTRAS = {"streamlit": {"auth"}, "pyspark": {"connect"}}  # st.login; compute --remote (Spark Connect)
 
 
 def imported_roots(package: str) -> dict[str, set[str]]:

@@ -94,3 +94,29 @@ def test_publishing_into_a_warehouse_of_other_data_is_refused(demo, small_clean,
     with pytest.raises(spark_compute.PublishRefused, match="other data than the lake"):
         spark_compute.publish(other, {}, 1, lake_digest)
     assert not scores_path(other).exists()
+
+
+def test_a_lake_of_other_data_is_refused_before_computing(spark, demo, small_clean, tmp_path) -> None:
+    from pipelines.load.batch import load
+
+    other = tmp_path / "other.duckdb"
+    load([small_clean], other)
+    lake = tmp_path / "lake"
+    export_lake(demo, lake)
+    with pytest.raises(spark_compute.PublishRefused, match="仓库数据与数据湖不一致"):
+        spark_compute.compute_spark(lake, load_methodology(), db=other, spark=spark)
+    assert not (lake / "marts").exists() and not scores_path(other).exists()
+
+
+def test_spark_submit_runs_the_command_from_its_file() -> None:
+    """spark-submit runs a file: pipelines/spark/submit.py gives it the same command line."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "pipelines" / "spark" / "submit.py"), "compute", "--help"],
+        cwd=ROOT / "pipelines",  # not the project's root: the file finds it itself
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--engine {duckdb,spark}" in result.stdout and "--remote" in result.stdout

@@ -101,10 +101,15 @@ def test_runs_numbered_and_recorded(runs) -> None:
 
 @pytest.mark.parametrize("table", list(MARTS))
 def test_mart_parity(runs, table) -> None:
+    assert_same_mart(runs["db"], table, runs["duck"], runs["spark"])
+
+
+def assert_same_mart(db: Path, table: str, duck_run: int, spark_run: int) -> None:
+    """Run spark_run's rows of the mart `table` in the results of `db` equal duck_run's."""
     key, approx = MARTS[table]
-    with duckdb.connect(str(scores_path(runs["db"])), read_only=True) as con:
-        columns, expected = _rows(con, table, runs["duck"])
-        got_columns, got = _rows(con, table, runs["spark"])
+    with duckdb.connect(str(scores_path(db)), read_only=True) as con:
+        columns, expected = _rows(con, table, duck_run)
+        got_columns, got = _rows(con, table, spark_run)
     assert got_columns == columns
     assert len(got) == len(expected) > 0
     at = [columns.index(k) for k in key]
