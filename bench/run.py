@@ -172,6 +172,61 @@ Ratio: **{ratio:.2f}** (target ≤ 5: {"met" if ratio <= 5 else "**missed**"}).
     return {"baseline_s": base[0], "compute_s": wall, "ratio": ratio}
 
 
+SPARK_MASTERS = ("local[1]", "local[2]")
+
+
+def bench_spark(scale: str, duckdb_s: float) -> dict:
+    """The same computation on Spark (issue #12): the lake exported from the loaded bench
+    database, then `compute --engine spark` with local[1] and local[2] in fresh processes, each
+    published into a copy of the warehouse (the same 100 adjustments beside it); every mart
+    compared with the DuckDB run of bench_compute (compute-0). duckdb_s: that run's best time."""
+    from bench.parity import compare
+    from pipelines.engine.scores_db import scores_path
+    from pipelines.evaluation.register import evaluation_path
+
+    work = ROOT / "data" / "bench" / "work"
+    loaded, lake = work / "pbi-0.duckdb", work / "lake"
+    export = run_measured(
+        [sys.executable, "-m", "pipelines", "export", "lake", "--db", str(loaded), "--out", str(lake)], quiet=True
+    )
+    timings, parity = {}, {}
+    for master in SPARK_MASTERS:
+        shutil.rmtree(lake / "marts", ignore_errors=True)  # each run is run 1, as DuckDB's
+        db = work / f"spark-{master[6]}.duckdb"
+        shutil.copyfile(loaded, db)
+        shutil.copyfile(evaluation_path(loaded), evaluation_path(db))
+        scores_path(db).unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "pipelines", "compute", "--engine", "spark", "--lake", str(lake), "--db", str(db)]
+        timings[master] = run_measured([*cmd, "--master", master], quiet=True)
+        parity[master] = compare((scores_path(work / "compute-0.duckdb"), 1), (scores_path(db), 1))
+    one, two = timings["local[1]"][0], timings["local[2]"][0]
+    differ = {m: sum(t["differ"] for t in p.values()) for m, p in parity.items()}
+    rows = parity["local[2]"]
+    marts = ", ".join(f"{t} {r['rows']:,}" for t, r in rows.items())
+    body = f"""## Index computation on Spark — `{scale}`
+
+Measured {dt.date.today().isoformat()} on {machine()}, on the loaded `{scale}` database, as fresh
+processes in the same run as the DuckDB computation above (issue #12). Spark's time includes
+starting its JVM and planning each statement; one run each (a minute or more: the machine's drift
+matters less than for the second-long DuckDB runs).
+
+| step | wall time | peak RSS (with the JVM) | × DuckDB |
+|---|---|---|---|
+| `export lake` (Parquet, facts by quarter, digests) | {export[0]:,.1f} s | {export[1] / 1e9:,.2f} GB | |
+| DuckDB `compute` (best of {COMPUTE_REPEATS.get(scale, 1)}, above) | {duckdb_s:,.2f} s | | 1 |
+| Spark `compute --engine spark --master local[1]` | {one:,.1f} s | {timings["local[1]"][1] / 1e9:,.2f} GB \
+| {one / duckdb_s:,.0f} |
+| Spark `compute --engine spark --master local[2]` | {two:,.1f} s | {timings["local[2]"][1] / 1e9:,.2f} GB \
+| {two / duckdb_s:,.0f} |
+
+Speed-up from 1 to 2 cores: **{one / two:.2f}×**. Parity with the DuckDB run, every mart ({marts} rows):
+{"; ".join(f"{m}: **{n} rows differ**" if n else f"{m}: all equal" for m, n in differ.items())} (scores to 1e-9,
+keys, grades, ranks, lists, tiers and counts exactly; bench/parity.py).
+"""
+    update_section(DOC, f"spark-{scale}", body)
+    return {"export_s": export[0], "local1_s": one, "local2_s": two, "speedup": one / two, "differ": differ}
+
+
 def bench_dashboard(scale: str, db: Path | None = None) -> dict:
     """Every dashboard page's script run, cold and warm, on the computed bench database, and
     the map of all grids in headless Chromium (bench/pages.py)."""
@@ -236,6 +291,11 @@ def main(scale: str, seed: int = 1, what: str = "load") -> int:
         c = bench_compute(scale)
         print(
             f"compute {scale}: baseline {c['baseline_s']:.2f} s, compute {c['compute_s']:.2f} s, ratio {c['ratio']:.2f}"
+        )
+        sp = bench_spark(scale, c["compute_s"])
+        print(
+            f"spark {scale}: local[1] {sp['local1_s']:.1f} s, local[2] {sp['local2_s']:.1f} s, "
+            f"speed-up {sp['speedup']:.2f}, rows differing from DuckDB {sp['differ']}"
         )
         pages = bench_dashboard(scale)
         slowest = max((k for k in pages if k not in ("baseline", "map_chromium")), key=lambda k: pages[k]["cold_s"])
