@@ -48,7 +48,9 @@ def points(con: Connection, run: int | None, period: str, level: str = "members"
     columns = POINTS_COLUMNS[level]
     if run is None or not published(con, "member_points"):
         return pd.DataFrame(columns=columns)
-    rows = frame(con, f"export_points_{level}", run=run, period=period, pkey=span(period).key, scope=scope)
+    query = "export_points_members" if level == "members" else "points_orgs"  # orgs: as the 双报到 page lists them
+    rows = frame(con, query, run=run, period=period, pkey=span(period).key, scope=scope)
+    rows["period"] = period
     for column in ("members", "city_rank", "district_rank"):
         if column in rows:
             rows[column] = rows[column].astype("Int64")

@@ -7,6 +7,7 @@ summary) that tests use to check the loader and the indices.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -28,8 +29,6 @@ SUMMARY = f"{GENERATOR_DIR}/summary.json"
 def generator_digest() -> str:
     """A digest of the generator's source: a cache of generated data (the benchmark's) is
     stale when it differs."""
-    import hashlib
-
     h = hashlib.sha256()
     for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())

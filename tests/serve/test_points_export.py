@@ -10,12 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.engine.compute import compute
 from pipelines.engine.methodology import load, parse
-from pipelines.engine.scores_db import scores_path
+from pipelines.engine.scores_db import connect_read, scores_path
+from pipelines.serve import points as served_points
 from tests.engine.test_points import write_city
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +113,25 @@ def test_a_run_named_and_the_refusals(db, tmp_path):
         "export", "points", "--db", str(db), "--out", str(tmp_path / "x.csv"), "--period", "2025", "--level", "grid"
     )
     assert bad_level.returncode != 0 and "members or orgs" in bad_level.stderr
+
+
+def test_a_year_reaches_a_scope_through_any_of_its_quarters(db, tmp_path):
+    """m4 (G1, 翠苑一区社区) reports with R2 in Q1–Q2 and with R5 from Q3: the year's row names R5 only.
+    With m5 (R2's other member there) taken out of the results, R2 still reaches the community
+    in 2025 — through m4's Q1 — on the 双报到 page's query and in the export alike (one query)."""
+    work = tmp_path / "work" / "pbi.duckdb"
+    work.parent.mkdir()
+    shutil.copy(db, work)
+    shutil.copy(scores_path(db), scores_path(work))
+    with duckdb.connect(str(scores_path(work))) as con:
+        con.execute("DELETE FROM member_points WHERE member_no = 5")
+        year_orgs = con.execute("SELECT reporting_org_id FROM member_points WHERE member_no = 4 AND pkey = 20250")
+        assert year_orgs.fetchall() == [("R5",)]
+    community = "西湖区/翠苑街道/翠苑一区社区"
+    with connect_read(work) as con:
+        run = con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
+        page = served_points.orgs(con, run, "2025", community)
+        q3 = served_points.orgs(con, run, "2025Q3", community)
+    assert "R2" in set(page["org_id"]) and "R2" not in set(q3["org_id"])  # in Q3 m4 reports with R5
+    exported, _ = _export(work, tmp_path / "y.csv", "--period", "2025", "--level", "orgs", "--scope", community)
+    assert exported["org_id"].tolist() == page["org_id"].tolist()

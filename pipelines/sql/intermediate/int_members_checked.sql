@@ -5,6 +5,8 @@ WITH t AS (
     SELECT s.*, pbi_date(as_of) AS as_of_d, pbi_date(birth_date) AS birth_date_d, pbi_date(join_date) AS join_date_d,
         pbi_date(full_member_date) AS full_member_date_d
     FROM stg_members s
+), reporting AS (  -- each known org once: whether one of its types is 报到单位党组织
+    SELECT org_id, bool_or(org_type = '报到单位党组织') AS is_reporting FROM int_known_orgs GROUP BY org_id
 )
 SELECT t.*, coalesce(
     pbi_required(name, 'name'),
@@ -20,12 +22,10 @@ SELECT t.*, coalesce(
     pbi_date_in(join_date, join_date_d, 'join_date', getvariable('pbi_earliest'), as_of_d),
     pbi_date_in(full_member_date, full_member_date_d, 'full_member_date', getvariable('pbi_earliest'), as_of_d),
     pbi_staged_rule(phone_rule, 'phone', phone_mask),
-    -- v1.1: the unit's Party organisation an in-service member reports with (双报到); when given
-    -- (NOT IN an empty set is true even for NULL, so the absence is tested first)
-    pbi_rule(reporting_org_id IS NOT NULL AND reporting_org_id NOT IN (SELECT org_id FROM int_known_orgs),
-        'unknown_org', 'reporting_org_id', reporting_org_id),
-    pbi_rule(reporting_org_id IS NOT NULL
-             AND reporting_org_id NOT IN (SELECT org_id FROM int_known_orgs WHERE org_type = '报到单位党组织'),
-        'not_reporting_org', 'reporting_org_id', reporting_org_id)
+    -- v1.1: the unit's Party organisation an in-service member reports with (双报到), when given:
+    -- known (one join, not a subquery per rule: the view is read several times per load)
+    pbi_rule(t.reporting_org_id IS NOT NULL AND r.org_id IS NULL, 'unknown_org', 'reporting_org_id', t.reporting_org_id),
+    pbi_rule(t.reporting_org_id IS NOT NULL AND NOT r.is_reporting,
+        'not_reporting_org', 'reporting_org_id', t.reporting_org_id)
 ) AS _fail
-FROM t;
+FROM t LEFT JOIN reporting r ON r.org_id = t.reporting_org_id;
