@@ -70,7 +70,8 @@ def make_results(db: Path) -> Path:
         )
         for run in (1, 2):
             con.execute(
-                "INSERT INTO runs VALUES (?, TIMESTAMP '2025-10-01', 'v1.1', 'abc', ?, 1, '[]', 'd', 'duckdb')", [run, config]
+                "INSERT INTO runs VALUES (?, TIMESTAMP '2025-10-01', 'v1.1', 'abc', ?, 1, '[]', 'd', 'duckdb')",
+                [run, config],
             )
             for period, kind, complete in PERIODS[run]:
                 con.execute("INSERT INTO run_periods VALUES (?, ?, ?, ?, 1)", [run, period, kind, complete])
