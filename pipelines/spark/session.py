@@ -44,8 +44,8 @@ LOCAL = {
     "spark.ui.showConsoleProgress": "false",  # progress bars over the CLI's own output
     "spark.sql.shuffle.partitions": "4",  # the default 200 is for clusters: tiny tasks on one machine
     "spark.default.parallelism": "4",
-    # The driver is the executor in local mode; PBI_SPARK_MEMORY for a province on one machine.
-    "spark.driver.memory": os.environ.get("PBI_SPARK_MEMORY", "2g"),
+    # The driver is the executor in local mode (city: well under 1 GB of data in it).
+    "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
     # A run of a minute on a small machine: the JVM's quick compiler only and one collector
     # thread leave the cores to the work (city bench: local[1] 78 → 71 s, local[2] 66 → 60 s).

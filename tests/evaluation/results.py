@@ -70,7 +70,7 @@ def make_results(db: Path) -> Path:
         )
         for run in (1, 2):
             con.execute(
-                "INSERT INTO runs VALUES (?, TIMESTAMP '2025-10-01', 'v1.1', 'abc', ?, 1, '[]', 'd', 'duckdb')",
+                "INSERT INTO runs VALUES (?, TIMESTAMP '2025-10-01', 'v1.1', 'abc', ?, 1, '[]', 'd')",
                 [run, config],
             )
             for period, kind, complete in PERIODS[run]:
