@@ -213,7 +213,7 @@ matters less than for the second-long DuckDB runs).
 | step | wall time | peak RSS (with the JVM) | × DuckDB |
 |---|---|---|---|
 | `export lake` (Parquet, facts by quarter, digests) | {export[0]:,.1f} s | {export[1] / 1e9:,.2f} GB | |
-| DuckDB `compute` (best of {COMPUTE_REPEATS.get(scale, 1)}, above) | {duckdb_s:,.2f} s | | 1 |
+| DuckDB `compute` (best of {COMPUTE_REPEATS.get(scale, 1)}, just before the Spark runs) | {duckdb_s:,.2f} s | | 1 |
 | Spark `compute --engine spark --master local[1]` | {one:,.1f} s | {timings["local[1]"][1] / 1e9:,.2f} GB \
 | {one / duckdb_s:,.0f} |
 | Spark `compute --engine spark --master local[2]` | {two:,.1f} s | {timings["local[2]"][1] / 1e9:,.2f} GB \
