@@ -176,8 +176,7 @@ def compute_into(
     database = ident(scalar(con, "SELECT current_database()"))
     mart = f"{database}.main.member_scores"
     member_sql = (
-        f"INSERT INTO {mart} SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no "
-        f"FROM work.int_member_rows;\nINSERT INTO {mart} {member_years(m)};\n"
+        f"INSERT INTO {mart} {MEMBER_QUARTERS};\nINSERT INTO {mart} {member_years(m)};\n"
         f"INSERT INTO {database}.main.member_points {points.member_select(m)}"
     )
     written: list[Beside] = []
@@ -251,6 +250,12 @@ def unit_scores_select(run_id: int) -> str:
         LEFT JOIN (SELECT period, level, unit_id, rank_q05, rank_q95 FROM int_rank_intervals
                    UNION ALL SELECT period, level, unit_id, rank_q05, rank_q95 FROM int_year_rank_intervals) i
             ON i.period = u.period AND i.level = u.level AND i.unit_id = u.unit_id"""
+
+
+# The member_scores mart's quarter rows of the run (its columns of work.int_member_rows).
+MEMBER_QUARTERS = (
+    "SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no FROM work.int_member_rows"
+)
 
 
 def member_years(m: Methodology) -> str:

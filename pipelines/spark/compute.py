@@ -164,8 +164,7 @@ def compute_marts(
         "run_tiers": "SELECT * FROM int_run_tiers",
         "unit_scores": engine.unit_scores_select(run_id),
         "indicator_scores": engine.indicator_scores_select(run_id, nodes),
-        "member_scores": "SELECT run_id, pkey, member_no, grid_no, services, hours, claims, rating, score, tier_no "
-        f"FROM work.int_member_rows UNION ALL {engine.member_years(m)}",
+        "member_scores": f"{engine.MEMBER_QUARTERS} UNION ALL {engine.member_years(m)}",
         "member_points": points.member_select(m),
         "org_points": f"SELECT {int(run_id)} AS run_id, * FROM int_org_points",
     }
