@@ -27,12 +27,22 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, {platform.system()}"
 
 
-def run_measured(cmd: list[str], quiet: bool = False) -> tuple[float, float, float]:
+def run_measured(
+    cmd: list[str], quiet: bool = False, env: dict[str, str] | None = None, stderr: Path | None = None
+) -> tuple[float, float, float]:
     """(wall seconds, peak RSS of the largest process, peak RSS summed over the process
     tree) for a command. Memory is sampled every 0.05 s beside it; the wall time is taken
-    when the process ends, not at the next sample (runs of a second need that precision)."""
+    when the process ends, not at the next sample (runs of a second need that precision).
+    env: variables added to this process's; stderr: a file the command's standard error goes to."""
+    err = stderr.open("w", encoding="utf-8") if stderr else None
     started = time.perf_counter()
-    proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None)
+    proc = psutil.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=err,
+        env={**os.environ, **env} if env else None,
+    )
     peaks = [0, 0]  # largest process, tree
     done = threading.Event()
 
@@ -50,6 +60,8 @@ def run_measured(cmd: list[str], quiet: bool = False) -> tuple[float, float, flo
     sampler.start()
     proc.wait()
     wall = time.perf_counter() - started
+    if err:
+        err.close()
     done.set()
     sampler.join()
     if proc.returncode:

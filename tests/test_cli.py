@@ -99,3 +99,37 @@ def test_compute_baseline_reads_every_table_the_engine_reads(published_demo):
     assert facts - {"tasks"} <= read_by_engine and "{tasks}" in engine_sql  # the task list is a template slot
     assert scanned == facts
     compute_baseline.main([str(published_demo)])  # binds every column on a real warehouse
+
+
+def test_load_baseline_reads_every_file_as_text_with_fastexcel(tmp_path, monkeypatch):
+    """The loader bench's baseline (the fastest plain read): a GBK CSV and a workbook with a title
+    row land as tables of text, every line and row of them; no cell passes through Python
+    (fastexcel hands Arrow to DuckDB); the incremental baseline copies the database first."""
+    import duckdb
+    import python_calamine
+    import xlsxwriter
+
+    from bench import baseline, copy_and_read
+
+    data = tmp_path / "exports"
+    data.mkdir()
+    (data / "grids.csv").write_bytes("网格编码,户数\nG001,５９５\nG002,300\n".encode("gbk"))
+    wb = xlsxwriter.Workbook(str(data / "m.xlsx"))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["三会一课记录"])
+    ws.write_row(1, 0, ["会议编号", "应到人数"])
+    ws.write_row(2, 0, ["M1", 20])
+    wb.close()
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", None)  # the cell-by-cell reader is not used
+    baseline.main(data, tmp_path / "b.duckdb")
+    with duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True) as con:
+        tables = {t: con.execute(f"SELECT * FROM {t}").fetchall() for (t,) in con.execute("SHOW TABLES").fetchall()}
+        types = {r[0] for r in con.execute("SELECT data_type FROM duckdb_columns() WHERE NOT internal").fetchall()}
+    assert sorted(tables.values()) == [
+        [("G001", "５９５"), ("G002", "300")],
+        [("三会一课记录", None), ("会议编号", "应到人数"), ("M1", "20")],
+    ]
+    assert types == {"VARCHAR"}
+    copy_and_read.main(tmp_path / "b.duckdb", tmp_path / "c.duckdb", [data / "grids.csv"])
+    with duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True) as con:
+        assert len(con.execute("SHOW TABLES").fetchall()) == len(tables) + 1

@@ -25,7 +25,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.duck import scalar
-from pipelines.load import contract, geometry, reading, secret
+from pipelines.load import contract, geometry, reading, secret, workbook
 from pipelines.load import plan as load_plan
 from pipelines.load.plan import SQL, KindPlan, Plan
 from pipelines.load.reading import FileError, Source
@@ -236,7 +236,7 @@ def _prepare(src: Source, kinds, forced, work: Path, fid: int):
     """The slow, GIL-free-or-Python part of reading a file, done ahead in a thread:
     parse a workbook to Arrow, or transcode a GB18030 CSV to UTF-8."""
     if src.kind is None:
-        return reading.read_spreadsheet(src.path, kinds, forced)
+        return workbook.read_spreadsheet(src.path, kinds, forced)
     utf8 = work / f"transcoded_{fid}.csv"
     reading.transcode(src.path, src.encoding, utf8)
     return src, utf8

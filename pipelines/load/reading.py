@@ -2,8 +2,8 @@
 
 CSV: encoding detected (BOM, else UTF-8 if the whole file decodes, else GB18030, which
 covers GBK); GB18030 is transcoded to UTF-8 in a stream because DuckDB's reader reads
-UTF-8 only. Spreadsheets (.xlsx, .xls) are read with calamine. The header row may sit
-below title rows in any format. Each staged row keeps the row number a user sees.
+UTF-8 only. Spreadsheets (.xlsx, .xls) are read by pipelines.load.workbook. The header row
+may sit below title rows in any format. Each staged row keeps the row number a user sees.
 """
 
 from __future__ import annotations
@@ -11,15 +11,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
-import html
-import itertools
 import json
-import math
 import os
 import re
 import shutil
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +23,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from python_calamine import CalamineWorkbook
 
 from pipelines.duck import scalar
 from pipelines.load.contract import Kind, Recognition, recognise
@@ -101,7 +95,7 @@ def transcode(path: Path, encoding: str, dest: Path) -> None:
         out.write(decoder.decode(b"", final=True).encode("utf-8"))
 
 
-def _find_header(rows: list[list], kinds: dict[str, Kind], forced: str | None, name: str) -> tuple[int, Recognition]:
+def find_header(rows: list[list], kinds: dict[str, Kind], forced: str | None, name: str) -> tuple[int, Recognition]:
     best: tuple[int, Recognition] | None = None
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         rec = recognise(row, kinds, forced)
@@ -139,7 +133,7 @@ def open_source(path: Path, kinds: dict[str, Kind], forced: str | None = None) -
             encoding = detect_encoding(path)
             with path.open("r", encoding=encoding, newline="") as f:
                 head = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(f), strict=False)]
-            i, rec = _find_header(head, kinds, forced, name)
+            i, rec = find_header(head, kinds, forced, name)
             return Source(path, rec.kind, rec.fields, i + 1, encoding=encoding, width=len(head[i]))
     except FileError:
         raise
@@ -158,26 +152,6 @@ def _open_geojson(path: Path, kinds: dict[str, Kind], forced: str | None) -> Sou
 
 
 GEOMETRY = Kind("geometry", "网格边界", ("grid_id",))
-
-
-def cell_text(v: object) -> str | None:
-    """A spreadsheet cell as the text a user sees; numbers too long for Excel keep their
-    float form (3.30110198501011e+17) so a mangled ID can be recognised."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float):
-        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v)
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, dt.date | dt.time):
-        return v.isoformat()
-    return str(v)
 
 
 # Control characters other than tab and line breaks (NUL, C0, DEL, C1) never reach a table.
@@ -371,105 +345,6 @@ def _rest_after(part: Path, at: int, dest: Path) -> Path:
             out.write(chunk)
     os.replace(tmp, dest)
     return dest
-
-
-CELL_LIMIT = 1 << 24  # cells in a sheet's used range: 1,048,576 rows of 16 columns
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _column_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _attributes(tag: bytes) -> dict[str, str]:
-    return {k.decode(): html.unescape(v.decode("utf-8")) for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag)}
-
-
-def oversized_sheets(path: Path) -> dict[str, str]:
-    """Sheets of an .xlsx whose used range (to the farthest cell) exceeds CELL_LIMIT, with
-    that cell (e.g. XFD1048576). calamine allocates the whole range at once, so one stray
-    cell far away would take hundreds of GB; the sheet XML is scanned in a stream instead."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
-        return {}
-    out = {}
-    with zipfile.ZipFile(path) as z:
-        rels = {
-            a.get("Id"): a.get("Target", "")
-            for a in map(_attributes, re.findall(rb"<Relationship\b[^>]*>", z.read("xl/_rels/workbook.xml.rels")))
-        }
-        for a in map(_attributes, re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", z.read("xl/workbook.xml"))):
-            target = rels.get(next((v for k, v in a.items() if k.endswith(":id")), ""), "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if member not in z.namelist():
-                continue
-            rows, columns, tail = 0, set(), b""
-            with z.open(member) as xml:
-                while chunk := xml.read(CHUNK):
-                    text = tail + chunk
-                    rows = max([rows, *map(int, re.findall(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"', text))])
-                    columns.update(re.findall(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)\d', text))
-                    tail = text[-200:]
-            width = max(map(_column_number, columns), default=0)
-            if rows * width > CELL_LIMIT:
-                out[a.get("name", "")] = f"{_column_letters(width)}{rows}"
-    return out
-
-
-def read_spreadsheet(path: Path, kinds: dict[str, Kind], forced: str | None = None) -> tuple[Source, pa.Table]:
-    """Parse a workbook once: find the sheet and header row of a known kind, and return its
-    data rows as an Arrow table of text (_row, fields). calamine parses without the GIL, so
-    workbooks can be read in threads while DuckDB works."""
-    name = path.name
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        errors = []
-        oversized = oversized_sheets(path)
-        for sheet_name in wb.sheet_names:
-            if sheet_name in oversized:
-                far = oversized[sheet_name]
-                errors.append(
-                    f"{name}[{sheet_name}]: 工作表的使用范围过大（有单元格远至 {far}），请删除数据区以外的单元格后另存 "
-                    f"(the sheet's used range reaches {far}: delete the cells outside the data and save again)"
-                )
-                continue
-            sheet = wb.get_sheet_by_name(sheet_name)
-            head = list(itertools.islice(sheet.iter_rows(), HEADER_SEARCH_ROWS))
-            try:
-                i, rec = _find_header(head, kinds, forced, f"{name}[{sheet_name}]")
-            except FileError as e:
-                errors.append(str(e))
-                continue
-            rows = sheet.to_python(skip_empty_area=False)[i + 1 :]
-            del sheet
-            first = i + 2  # the row number a user sees of the first data row
-            keep = [n for n, r in enumerate(rows) if any(c is not None and c != "" for c in r)]
-            rows = [rows[n] for n in keep]
-            width = max(rec.fields) + 1
-            columns = (
-                list(zip(*[r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in rows], strict=True))
-                if rows
-                else [()] * width
-            )
-            table = {"_row": pa.array([first + n for n in keep], pa.int32())}
-            for pos, f in rec.fields.items():
-                # Most cells are text: skip the call for them.
-                table[f] = pa.array([v if v.__class__ is str else cell_text(v) for v in columns[pos]], pa.string())
-            return Source(path, rec.kind, rec.fields, i + 1), pa.table(table)
-        raise FileError(errors[0] if errors else f"{name}: 没有工作表 (no sheets)")
-    except FileError:
-        raise
-    except Exception as e:
-        raise FileError(f"{name}: 文件无法读取 (unreadable file): {type(e).__name__}: {e}") from e
 
 
 def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data: pa.Table) -> int:
