@@ -9,8 +9,14 @@
 CREATE OR REPLACE TEMP TABLE int_{kind}_outcome AS
 WITH rows AS MATERIALIZED (
     SELECT t.*, hash(*COLUMNS(* EXCLUDE (_file_id, _row, _retry, _fail))) AS _content FROM int_{kind}_typed t
+), repeated AS MATERIALIZED (
+    -- the rows that passed whose key is seen more than once: only these can be duplicates
+    -- (same content, hence same key), superseded by a row of the batch, conflicts or repeats.
+    -- One group-by over every row; the closer looks below run on these few.
+    SELECT * FROM rows WHERE _fail IS NULL AND ({key}) IN (
+        SELECT ({key}) FROM rows WHERE _fail IS NULL GROUP BY ALL HAVING count(*) > 1)
 ), dup_groups AS (
-    SELECT _file_id, _content, min(_row) AS _first_row FROM rows WHERE _fail IS NULL
+    SELECT _file_id, _content, min(_row) AS _first_row FROM repeated
     GROUP BY ALL HAVING count(*) > 1
 ), retried AS (
     SELECT * FROM rows WHERE _retry AND _fail IS NULL
@@ -19,16 +25,14 @@ WITH rows AS MATERIALIZED (
     SELECT r._file_id, r._row FROM retried r JOIN {mart} m USING ({key})
     UNION
     SELECT r._file_id, r._row FROM retried r
-    JOIN (SELECT DISTINCT {key} FROM rows WHERE NOT _retry AND _fail IS NULL
-          AND ({key}) IN (SELECT ({key}) FROM retried)) f USING ({key})
+    JOIN (SELECT DISTINCT {key} FROM repeated WHERE NOT _retry) f USING ({key})
 ), key_groups AS (
     -- keys seen more than once among the rows that passed (duplicates do not change the
     -- verdict: same content, later position); superseded retries take no part
     SELECT {key}, min(_content) <> max(_content) AS _conflict,
         min((_file_id::BIGINT << 32) + _row) AS _first
-    FROM rows r
-    WHERE _fail IS NULL AND NOT (_retry AND EXISTS (SELECT 1 FROM superseded s WHERE s._file_id = r._file_id
-                                                                                 AND s._row = r._row))
+    FROM repeated r
+    WHERE NOT (_retry AND EXISTS (SELECT 1 FROM superseded s WHERE s._file_id = r._file_id AND s._row = r._row))
     GROUP BY ALL HAVING count(*) > 1
 )
 SELECT r.*, d._first_row,
