@@ -18,8 +18,7 @@ import duckdb
 import fastexcel
 import pyarrow as pa
 
-from pipelines.load.batch import expand
-from pipelines.load.reading import detect_encoding, transcode
+from pipelines.load.reading import detect_encoding, expand, transcode
 
 
 def read_into(con: duckdb.DuckDBPyConnection, files: list[Path], work: Path, prefix: str = "t") -> None:

@@ -25,7 +25,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.duck import scalar
-from pipelines.load import contract, geometry, reading, secret, workbook
+from pipelines.load import contract, reading, secret, workbook
 from pipelines.load import plan as load_plan
 from pipelines.load.plan import SQL, KindPlan, Plan
 from pipelines.load.reading import FileError, Source
@@ -72,22 +72,6 @@ class BatchResult:
     @property
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files if f.status != "unchanged")
-
-
-def expand(paths: list[Path]) -> list[Path]:
-    """Files under the given paths; names starting with _ or . are not data."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if f.is_file() and not any(part.startswith(("_", ".")) for part in rel):
-                    out.append(f)
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise LoadError(f"{p}: 文件或目录不存在 (no such file or folder)")
-    return out
 
 
 def file_hash(path: Path) -> str:
@@ -207,7 +191,10 @@ def load(
     plan = load_plan.load(kinds)
     if kind and kind not in plan.names:
         raise LoadError(f"--kind {kind}: 未知类型 (unknown kind); 可选 (known): {', '.join(plan.names)}")
-    files = expand(paths)
+    try:
+        files = reading.expand(paths)
+    except FileError as e:
+        raise LoadError(str(e)) from None
     if not files:
         raise LoadError("没有找到要加载的文件 (no files to load)")
     started = dt.datetime.now()
@@ -375,10 +362,13 @@ def _run(
         con.execute("SET preserve_insertion_order = false")
         for rel in plan.staged:
             _sql(con, rel)
-        counts = []
+        counts, published = [], set()
         for k in plan.kinds:
             with phase(f"process {k.name}"):
-                counts += _process_kind(con, k, plan)
+                kind_counts = _process_kind(con, k, plan)
+            counts += kind_counts
+            if any(outcome in ("new", "changed") for _, _, outcome, _ in kind_counts):
+                published.add(k.name)
 
         per_file: dict[int, dict[str, int]] = {}
         for fid, retry, outcome, n in counts:
@@ -429,8 +419,12 @@ def _run(
         result.retried_still = scalar(
             con, "SELECT count(*) FROM quarantine WHERE last_batch = ? AND first_batch < ?", [batch_id, batch_id]
         )
-        with phase("unit geometry"):  # derived from grids and their boundaries: rebuilt whole
-            geometry.build(con)
+        if published & {"grids", "geometry"} or not _unit_geometry_current(con):
+            with phase("unit geometry"):
+                from pipelines.load import geometry  # here: pandas alone takes 0.6 s to import
+
+                geometry.build(con)
+                con.execute(f"COMMENT ON TABLE unit_geometry IS '{_geometry_digest()}'")
         con.execute(
             "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [batch_id, started, dt.datetime.now(), as_of, strict, len(sources), result.released, result.superseded],
@@ -440,6 +434,31 @@ def _run(
         return result
     finally:
         con.close()
+
+
+GEOMETRY_SOURCES = (
+    Path(__file__).with_name("geometry.py"),
+    SQL / "marts" / "unit_geometry.sql",
+    SQL / "intermediate" / "int_grid_shapes.sql",
+)
+
+
+def _geometry_digest() -> str:
+    """What the map's boundaries are built by: a new version of it rebuilds them."""
+    return hashlib.sha256(b"".join(p.read_bytes() for p in GEOMETRY_SOURCES)).hexdigest()[:16]
+
+
+def _unit_geometry_current(con) -> bool:
+    """Whether `unit_geometry` (derived from grids and their boundaries) can stay as it is when
+    no grid or boundary was published: built by this version, and not emptied meanwhile."""
+    found = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'unit_geometry' AND NOT temporary"
+    ).fetchall()
+    if not found or found[0][0] != _geometry_digest():
+        return False
+    counts = "SELECT (SELECT count(*) FROM unit_geometry), (SELECT count(*) FROM grid_geometry)"
+    rows, grids = con.execute(counts).fetchone()
+    return rows > 0 or grids == 0
 
 
 def _record_unchanged(con, fr: FileResult, fid: int, digest: str, batch_id: int) -> None:

@@ -47,6 +47,22 @@ class Source:
     features: list[dict] | None = None  # geojson
 
 
+def expand(paths: list[Path]) -> list[Path]:
+    """Files under the given paths; names starting with _ or . are not data."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if f.is_file() and not any(part.startswith(("_", ".")) for part in rel):
+                    out.append(f)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise FileError(f"{p}: 文件或目录不存在 (no such file or folder)")
+    return out
+
+
 def detect_encoding(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(4)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from streamlit.testing.v1 import AppTest
 
 from pipelines.engine.scores_db import connect_read, scores_path
