@@ -82,9 +82,9 @@ def _profile(path: Path) -> str:
     """The load's own account (PBI_LOAD_PROFILE=1) summed: reading and staging files, then each kind."""
     steps = [re.match(r"\s*\[\s*([\d.]+) s\] (.+)", line) for line in path.read_text(encoding="utf-8").splitlines()]
     steps = [(float(m[1]), m[2]) for m in steps if m]
-    staged = sum(t for t, name in steps if name.startswith("stage "))
+    staged = sum(t for t, name in steps if name == "read and stage every file")
     kinds = [(t, name.removeprefix("process ")) for t, name in steps if name.startswith("process ")]
-    parts = [f"staging files {staged:,.1f} s (workbooks read ahead in two threads meanwhile)"]
+    parts = [f"reading and staging every file {staged:,.1f} s (workbooks in two threads beside the CSVs)"]
     parts += [f"{kind} {t:,.1f} s" for t, kind in sorted(kinds, reverse=True) if t >= 0.1]
     return "; ".join(parts)
 
