@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from bench.measure import DOC, ROOT, machine, run_measured, update_section
+from pipelines import settings
 
 
 def bench_synth(scale: str, seed: int) -> dict:
@@ -79,7 +80,7 @@ def bench_data(scale: str, seed: int) -> Path:
 
 
 def _profile(path: Path) -> str:
-    """The load's own account (PBI_LOAD_PROFILE=1) summed: reading and staging files, then each kind."""
+    """The load's own profile summed: reading and staging files, then each kind."""
     steps = [re.match(r"\s*\[\s*([\d.]+) s\] (.+)", line) for line in path.read_text(encoding="utf-8").splitlines()]
     steps = [(float(m[1]), m[2]) for m in steps if m]
     staged = sum(t for t, name in steps if name == "read and stage every file")
@@ -103,7 +104,8 @@ def bench_load(scale: str, seed: int) -> dict:
         )
         (work / f"baseline-{i}.duckdb").unlink()
         cmd = [sys.executable, "-m", "pipelines", "load", str(data), "--db", str(work / f"pbi-{i}.duckdb")]
-        loads.append(run_measured(cmd, quiet=True, env={"PBI_LOAD_PROFILE": "1"}, stderr=work / f"profile-{i}.txt"))
+        profile = {settings.LOAD_PROFILE.name: "1"}
+        loads.append(run_measured(cmd, quiet=True, env=profile, stderr=work / f"profile-{i}.txt"))
         if i:
             (work / f"pbi-{i}.duckdb").unlink()  # pbi-0 goes on to the computation
     base_wall, base_rss, _ = min(bases)
@@ -136,7 +138,7 @@ Ratio (b)/(a): **{ratio:.2f}** (target ≤ {target.get("ratio") or "—"}: {verd
 peak RSS of the load {load_rss / 1e9:.2f} GB (target ≤ {target.get("rss_gb", "—")} GB: {verdict_rss}).
 Runs (baseline / load): {runs}.
 
-Where the load's time goes (`PBI_LOAD_PROFILE=1`, fastest run): {_profile(work / f"profile-{fastest}.txt")}.
+Where the load's time goes (`{settings.LOAD_PROFILE.name}=1`, fastest run): {_profile(work / f"profile-{fastest}.txt")}.
 """
     update_section(DOC, f"load-{scale}", body)
     return {"baseline_s": base_wall, "load_s": load_wall, "ratio": ratio, "load_rss_gb": load_rss / 1e9}
