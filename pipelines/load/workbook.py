@@ -15,6 +15,7 @@ rows; each row keeps the number a user sees.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 import re
@@ -28,10 +29,9 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from pipelines.load.contract import Kind
-from pipelines.load.reading import HEADER_SEARCH_ROWS, FileError, Source, find_header
+from pipelines.load.reading import CHUNK, HEADER_SEARCH_ROWS, FileError, Source, find_header
 
 CELL_LIMIT = 1 << 24  # cells in a sheet's used range: 1,048,576 rows of 16 columns
-CHUNK = 1 << 24
 TAIL = 64  # bytes carried over between chunks: longer than any pattern below
 
 
@@ -168,8 +168,9 @@ def _as_calamine_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """fastexcel's text of a cell, as the cell-by-cell reader gives it: a date cell at midnight
     is a date, one before 1900 a time of day; TRUE and FALSE as Excel shows them; no empty text.
     Each test is a cheap kernel over the column; a rewrite runs only where it finds something."""
-    if pc.any(pc.equal(column, "")).as_py():
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    empty = pc.equal(column, "")
+    if pc.any(empty).as_py():
+        column = pc.if_else(empty, pa.scalar(None, pa.string()), column)
     if pc.any(pc.ends_with(column, " 00:00:00")).as_py():
         column = pc.replace_substring_regex(column, r"^(\d{4}-\d\d-\d\d) 00:00:00$", r"\1")
     if pc.any(pc.starts_with(column, "1899-12-31 ")).as_py():
@@ -180,14 +181,11 @@ def _as_calamine_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _sheet_table(first: int, rows: pa.Table, fields: dict[int, str], columns: dict[int, pa.ChunkedArray]) -> pa.Table:
-    """The data rows (from row `first` as a user sees it) that hold anything, as (_row, fields)."""
-    empty = None
-    for col in rows.columns:
-        blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
-        empty = blank if empty is None else pc.and_kleene(empty, blank)
-    numbers = pa.array(range(first, first + rows.num_rows), pa.int32())
-    keep = pc.invert(empty) if empty is not None else pa.array([False] * rows.num_rows)
-    table = {"_row": numbers.filter(keep)}
+    """The data rows (from row `first` as a user sees it) that hold anything, as (_row, fields).
+    `rows` has a column at least: the header was found in it."""
+    blank = [pc.or_kleene(pc.is_null(col), pc.equal(col, "")) for col in rows.columns]
+    keep = pc.invert(functools.reduce(pc.and_kleene, blank))
+    table = {"_row": pa.array(range(first, first + rows.num_rows), pa.int32()).filter(keep)}
     for pos, f in fields.items():
         table[f] = columns[pos].filter(keep)
     return pa.table(table)
