@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-import fastexcel
-import pyarrow as pa
 
 from pipelines.load.reading import detect_encoding, expand, transcode
 
@@ -29,15 +27,19 @@ def read_into(con: duckdb.DuckDBPyConnection, files: list[Path], work: Path, pre
             enc = detect_encoding(f)
             if enc not in ("utf-8", "utf-8-sig"):
                 dst = work / f"t{i}.csv"
-                transcode(f, enc, dst)
+                transcode(f, enc, dst, scan=False)
                 f = dst
             con.execute(f"CREATE TABLE {prefix}{i} AS SELECT * FROM read_csv(?, all_varchar = true)", [str(f)])
         elif suffix in (".xlsx", ".xls", ".xlsm"):
+            import fastexcel  # imported when used, as the loader does: a read of CSV files needs no Arrow
+
             sheet = fastexcel.read_excel(f).load_sheet(0, header_row=None, skip_rows=0, dtypes="string", eager=True)
             con.register("sheet", sheet)
             con.execute(f"CREATE TABLE {prefix}{i} AS SELECT * FROM sheet")
             con.unregister("sheet")
         elif suffix == ".geojson":
+            import pyarrow as pa
+
             features = json.loads(f.read_text(encoding="utf-8"))["features"]
             con.register("features", pa.table({"f": [json.dumps(x, ensure_ascii=False) for x in features]}))
             con.execute(f"CREATE TABLE {prefix}{i} AS SELECT * FROM features")

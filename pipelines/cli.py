@@ -181,7 +181,14 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands defined in this module; the others (report, users, audit, adjust, review …)
+# register from modules of their own, imported only when one of those may be asked for.
+OWN_COMMANDS = ("synth", "load", "compute", "export")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; given one of OWN_COMMANDS, only this module's (a load does not
+    import the access and evaluation modules to parse its arguments)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="党建指数看板 data pipelines")
     sub = parser.add_subparsers(dest="command", required=True)
     # Every --db defaults to the one published warehouse of pipelines/settings.py (PBI_DB, else
@@ -243,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", default=str(default_db))
     export.add_argument("--out", required=True, help="the CSV file; for lake, the folder (written anew)")
     export.set_defaults(func=_export)
+    if command in OWN_COMMANDS:
+        return parser
 
     from pipelines.report.cli import register as register_report
 
@@ -263,5 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     return args.func(args)

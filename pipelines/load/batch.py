@@ -25,7 +25,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.duck import scalar
-from pipelines.load import contract, reading, secret, workbook
+from pipelines.load import contract, reading, secret
 from pipelines.load import plan as load_plan
 from pipelines.load.plan import SQL, KindPlan, Plan
 from pipelines.load.reading import FileError, Source
@@ -101,17 +101,26 @@ def _sql(con: duckdb.DuckDBPyConnection, rel: str, fmt: dict | None = None, kind
 def _reference_tables(con: duckdb.DuckDBPyConnection, kinds: dict[str, contract.Kind], plan: Plan) -> None:
     reasons = tomllib.loads(REASONS.read_text(encoding="utf-8"))
     con.execute("CREATE OR REPLACE TEMP TABLE rule_reasons (rule VARCHAR, zh VARCHAR, en VARCHAR)")
-    con.executemany("INSERT INTO rule_reasons VALUES (?, ?, ?)", [(k, v["zh"], v["en"]) for k, v in reasons.items()])
+    _insert_rows(con, "rule_reasons", [(k, v["zh"], v["en"]) for k, v in reasons.items()])
     con.execute("CREATE OR REPLACE TEMP TABLE code_values (kind VARCHAR, field VARCHAR, value VARCHAR)")
-    codes = [(k.name, c.field, v) for k in kinds.values() for c in k.columns.values() for v in c.values]
-    con.executemany("INSERT INTO code_values VALUES (?, ?, ?)", codes)
+    _insert_rows(
+        con, "code_values", [(k.name, c.field, v) for k in kinds.values() for c in k.columns.values() for v in c.values]
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE field_limits (kind VARCHAR, field_name VARCHAR, largest DOUBLE)")
-    limits = [(k.name, c.field, c.max) for k in kinds.values() for c in k.columns.values() if c.max is not None]
-    con.executemany("INSERT INTO field_limits VALUES (?, ?, ?)", limits)
+    limits = [(k.name, c.field, float(c.max)) for k in kinds.values() for c in k.columns.values() if c.max is not None]
+    _insert_rows(con, "field_limits", limits)
     con.execute("CREATE OR REPLACE TEMP TABLE field_headers (kind VARCHAR, field VARCHAR, header VARCHAR)")
     headers = [(k.name, c.field, c.header) for k in kinds.values() for c in k.columns.values()]
     headers += [(k.name, f, header) for k in plan.kinds for f, header in k.headers]
-    con.executemany("INSERT INTO field_headers VALUES (?, ?, ?)", headers)
+    _insert_rows(con, "field_headers", headers)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert Python rows in one statement, a list per column (executemany runs one per row)."""
+    if rows:
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        unnested = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+        con.execute(f"INSERT INTO {table} SELECT {unnested}", columns)
 
 
 def _date_window(con: duckdb.DuckDBPyConnection, as_of: dt.date, today: dt.date) -> None:
@@ -152,6 +161,15 @@ def _process_kind(con, k: KindPlan, plan: Plan) -> list[tuple]:
     _sql(con, k.staging, kind=name)
     structure = {r[0]: r[1] for r in con.execute(f"DESCRIBE stg_{name}").fetchall()}
     _sql(con, plan.retry, each | {"structure": json.dumps(structure)})
+    if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM stg_{name} LIMIT 1)"):
+        # No file of this kind in the batch and nothing of it to retry: its outcome would be
+        # empty, so nothing of it is published, replaced or quarantined. Only what later kinds
+        # read is made: its known keys (from what is published) and any registry numbers due.
+        for rel in (k.checks, k.known, k.registry):
+            if rel:
+                _sql(con, rel, kind=name)
+        _drop_working(con, name, idle=True)
+        return []
     for rel in (k.checks, k.known, k.registry, k.typed):
         if rel:
             _sql(con, rel, kind=name)
@@ -163,16 +181,15 @@ def _process_kind(con, k: KindPlan, plan: Plan) -> list[tuple]:
     _sql(con, plan.quarantine, each | {"conflict_field": k.conflict_field, "conflict_column": k.conflict_column})
     with phase("    counts"):
         counts = con.execute(f"SELECT _file_id, _retry, outcome, count(*) FROM {out} GROUP BY ALL").fetchall()
-    # Free this kind's working tables before the next kind (memory stays bounded).
-    for stmt in (
-        f"DROP VIEW int_{name}_typed",
-        f"DROP TABLE {out}",
-        f"DROP VIEW int_{name}_checked",
-        f"DROP TABLE stg_{name}",
-        f"DROP TABLE raw_{name}",
-    ):
-        con.execute(stmt)
+    _drop_working(con, name)
     return counts
+
+
+def _drop_working(con, name: str, idle: bool = False) -> None:
+    """Free a kind's working tables before the next kind (memory stays bounded)."""
+    made = [] if idle else [f"VIEW int_{name}_typed", f"TABLE int_{name}_outcome"]
+    for what in (*made, f"VIEW int_{name}_checked", f"TABLE stg_{name}", f"TABLE raw_{name}"):
+        con.execute(f"DROP {what}")
 
 
 def load(
@@ -223,10 +240,12 @@ def _prepare(src: Source, kinds, forced, work: Path, fid: int):
     """The slow, GIL-free-or-Python part of reading a file, done ahead in a thread:
     parse a workbook to Arrow, or transcode a GB18030 CSV to UTF-8."""
     if src.kind is None:
+        from pipelines.load import workbook  # here: a batch of CSV files needs neither fastexcel nor Arrow
+
         return workbook.read_spreadsheet(src.path, kinds, forced)
     utf8 = work / f"transcoded_{fid}.csv"
-    reading.transcode(src.path, src.encoding, utf8)
-    return src, utf8
+    control = reading.transcode(src.path, src.encoding, utf8)
+    return src, utf8, control
 
 
 def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, batch_id: int) -> None:
@@ -250,10 +269,10 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
         if progress:
             progress(src.path.name, done, len(todo))
 
-    def stage_csv(src: Source, fid: int, path: Path | None = None) -> reading.Staged:
+    def stage_csv(src: Source, fid: int, path: Path | None = None, control: bool | None = None) -> reading.Staged:
         try:
             with phase(f"stage {src.path.name}"):
-                return reading.stage(con, src, fid, f"raw_{src.kind.name}", path, work)
+                return reading.stage(con, src, fid, f"raw_{src.kind.name}", path, work, control)
         except (duckdb.Error, FileError) as e:
             # DuckDB's text may quote a line of the file (ID numbers, names): never shown.
             why = str(e) if isinstance(e, FileError) else f"{src.path.name}: 文件无法读取 (unreadable file)"
@@ -276,7 +295,7 @@ def _stage_all(con, todo, kinds, forced, work: Path, staged: dict, progress, bat
                     raise LoadError(f"{e}\n本批次未发布任何数据 (nothing of this batch was published)") from e
                 fill()
                 if isinstance(prepared[1], Path):  # a transcoded CSV
-                    staged_csv = stage_csv(src, fid, prepared[1])
+                    staged_csv = stage_csv(src, fid, prepared[1], prepared[2])
                     prepared[1].unlink()
                     finish(src, fr, digest, fid, staged_csv.rows, staged_csv.bad_lines)
                 else:

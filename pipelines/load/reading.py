@@ -18,14 +18,15 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import shapely
 
 from pipelines.duck import scalar
 from pipelines.load.contract import Kind, Recognition, recognise
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SPREADSHEETS = (".xlsx", ".xls", ".xlsm")
 HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many
@@ -102,13 +103,20 @@ def private_file(path: Path):
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
 
 
-def transcode(path: Path, encoding: str, dest: Path) -> None:
-    """Stream a GB18030/UTF-16 file to UTF-8 (owner-only)."""
+def transcode(path: Path, encoding: str, dest: Path, scan: bool = True) -> bool:
+    """Stream a GB18030/UTF-16 file to UTF-8 (owner-only). With `scan`, returns whether the text
+    holds a control character (has_control's test on each chunk written, so that staging need
+    not read the copy again)."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    found = False
     with path.open("rb") as src, private_file(dest) as out:
         while chunk := src.read(CHUNK):
-            out.write(decoder.decode(chunk).encode("utf-8"))
-        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+            text = decoder.decode(chunk).encode("utf-8")
+            found = found or (scan and _control_in(text))  # a chunk ends on a whole character
+            out.write(text)
+        text = decoder.decode(b"", final=True).encode("utf-8")
+        out.write(text)
+    return found or (scan and _control_in(text))
 
 
 def find_header(rows: list[list], kinds: dict[str, Kind], forced: str | None, name: str) -> tuple[int, Recognition]:
@@ -195,12 +203,14 @@ def has_control(path: Path) -> bool:
     tail = b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            if len(chunk.translate(None, C0_BYTES)) != len(chunk):
-                return True
-            if b"\xc2" in tail + chunk and C1_BYTES.search(tail + chunk):
+            if _control_in(tail + chunk):
                 return True
             tail = chunk[-1:]
     return False
+
+
+def _control_in(data: bytes) -> bool:
+    return len(data.translate(None, C0_BYTES)) != len(data) or (b"\xc2" in data and bool(C1_BYTES.search(data)))
 
 
 @dataclass
@@ -216,6 +226,7 @@ def stage(
     table: str,
     utf8: Path | None = None,
     work: Path | None = None,
+    control: bool | None = None,
 ) -> Staged:
     """Insert a CSV or GeoJSON file's rows into `table` (_file_id, _row, fields as VARCHAR).
     A CSV not in UTF-8 is given as `utf8`, already transcoded (DuckDB reads UTF-8 only).
@@ -225,12 +236,15 @@ def stage(
     unterminated quote, an over-long line or a broken encoding is quarantined whole by its
     line number (with no value from it) and every other line loads. An unterminated quote
     would swallow the rest of the file, so reading resumes on the line after it (a copy of
-    the rest goes to the owner-only `work` folder)."""
+    the rest goes to the owner-only `work` folder). `control`: whether the text holds a
+    control character, if known (transcode() tells); else the file is scanned."""
     if src.features is not None:
         return Staged(_stage_geojson(con, src, file_id, table), 0)
     if utf8 is None and src.encoding not in ("utf-8", "utf-8-sig"):
         raise ValueError(f"{src.path.name}: {src.encoding} must be transcoded to UTF-8 before staging")
     path = utf8 or src.path
+    if control is None:
+        control = has_control(path)  # a rest read after a quote is part of the file: the answer holds
     con.execute(
         "CREATE OR REPLACE TEMP TABLE csv_bad_lines (line BIGINT, rule VARCHAR, value VARCHAR, line_start BIGINT)"
     )
@@ -238,7 +252,7 @@ def stage(
     part, tails = path, 0
     try:
         while True:
-            rows += _read_part(con, src, file_id, table, part, header, skip, start)
+            rows += _read_part(con, src, file_id, table, part, header, skip, start, control)
             quote = _resume_after_quote(con, file_id, table, start)
             if quote is None:
                 break
@@ -276,12 +290,13 @@ def _read_part(
     header: bool,
     skip: int,
     start: int,
+    control: bool,
 ) -> int:
     """Read `path` (the file, or the rest of it after line `start`) into `table`; record its
     unreadable lines in csv_bad_lines and number the rows as a user sees them."""
     fields = src.fields
     names = [f"c{i}" for i in range(src.width)]
-    clean = _clean if has_control(path) else str
+    clean = _clean if control else str
     select = ", ".join(f"{clean(c)} AS {fields[i]}" for i, c in enumerate(names) if i in fields)
     # DuckDB numbers rejected lines from the start of what it reads, the header included.
     offset = 0 if header else start
@@ -365,6 +380,8 @@ def _rest_after(part: Path, at: int, dest: Path) -> Path:
 
 def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data: pa.Table) -> int:
     """Stage a workbook's rows (from read_spreadsheet) into `table`."""
+    import pyarrow.compute as pc  # here, as pyarrow below: a batch of CSV files never needs them (0.3 s)
+
     con.register("_sheet", data)
     names = ", ".join(data.column_names)
     # Values are tested in Arrow first (C++): a sheet without a control character is copied as it is.
@@ -376,6 +393,8 @@ def insert_sheet(con: duckdb.DuckDBPyConnection, table: str, file_id: int, data:
 
 
 def _stage_geojson(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, table: str) -> int:
+    import pyarrow as pa
+
     ids, geoms, types, valid = [], [], [], []
     for feat in src.features:
         props = (feat or {}).get("properties") or {}
@@ -404,6 +423,8 @@ def _stage_geojson(con: duckdb.DuckDBPyConnection, src: Source, file_id: int, ta
 def _geometry_ok(geom: dict | None) -> bool:
     if not geom or geom.get("type") not in ("Polygon", "MultiPolygon"):
         return False
+    import shapely.geometry
+
     try:
         shape = shapely.geometry.shape(geom)
     except Exception:
