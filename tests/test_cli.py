@@ -133,3 +133,24 @@ def test_load_baseline_reads_every_file_as_text_with_fastexcel(tmp_path, monkeyp
     copy_and_read.main(tmp_path / "b.duckdb", tmp_path / "c.duckdb", [data / "grids.csv"])
     with duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True) as con:
         assert len(con.execute("SHOW TABLES").fetchall()) == len(tables) + 1
+
+
+def test_a_load_parses_its_arguments_without_the_other_commands_modules():
+    """`load` (and synth, compute, export) build only this module's parsers: the access,
+    evaluation and report modules are imported for their own commands, and every command is
+    still listed and reachable."""
+    probe = (
+        "import sys; from pipelines.cli import build_parser; "
+        "build_parser('load').parse_args(['load', 'x.csv']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('pipelines.access', 'pipelines.evaluation', "
+        "'pipelines.report'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    listing = _run("--help")
+    assert listing.returncode == 0
+    assert all(c in listing.stdout for c in ("load", "users", "audit", "adjust", "review", "report", "objection"))
+    assert _run("users", "--help").returncode == 0
+    typo = _run("lod")
+    assert typo.returncode != 0 and "review" in typo.stderr  # the choices named in full
