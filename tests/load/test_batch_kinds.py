@@ -104,3 +104,15 @@ def test_control_characters_of_a_gb18030_file_are_not_stored(tmp_path):
     load([first], db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT category FROM services").fetchall() == [("环境整治",)]
+
+
+def test_a_tab_before_an_id_number_is_trimmed_and_the_row_loads(tmp_path):
+    """Exports put a tab before an ID number so that Excel keeps it as text; the ASCII fast path
+    of pbi_clean once kept that tab, and the row was quarantined as a bad ID."""
+    db = tmp_path / "pbi.duckdb"
+    first = _first_batch(tmp_path)
+    _write(first / "services.csv", f"{SERVICES}S1,\t{ID_A},G001\t,2025-03-05,环境整治,2,5\n", "gb18030")
+    load([first], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT record_id, grid_id FROM services").fetchall() == [("S1", "G001")]
+        assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]

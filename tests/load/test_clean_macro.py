@@ -37,6 +37,10 @@ def con():
         "　",
         "G001",
         " G001 ",
+        "G001\t",
+        "\tG001",  # a tab before an ID keeps Excel from turning it into a number: a common export
+        "\t330106198001011234\r",
+        "G001\n",
         "2025-03-05",
     ],
 )
