@@ -11,7 +11,8 @@ CREATE OR REPLACE TEMP MACRO pbi_clean(s) AS CASE
     ELSE nullif(trim(translate(s, '０１２３４５６７８９　．／：－ｘＸ', '0123456789 ./:-xX'), E' \t\r\n　'), '') END;
 -- Free text (names, categories, descriptions): trimmed, including full-width spaces.
 CREATE OR REPLACE TEMP MACRO pbi_text(s) AS CASE
-    WHEN s NOT LIKE ' %' AND s NOT LIKE '% ' AND s NOT LIKE '　%' AND s NOT LIKE '%　' THEN nullif(s, '')
+    WHEN left(s, 1) NOT IN (' ', E'\t', E'\r', E'\n', '　') AND right(s, 1) NOT IN (' ', E'\t', E'\r', E'\n', '　')
+         THEN nullif(s, '')
     ELSE nullif(trim(s, E' \t\r\n　'), '') END;
 
 -- Dates in every accepted form: 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, an

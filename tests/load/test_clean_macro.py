@@ -54,3 +54,16 @@ def test_fast_paths_agree_with_the_full_path(con, value):
 def test_values_are_cleaned_as_the_contract_says(con):
     got = con.execute("SELECT pbi_clean('Ｇ００１　'), pbi_clean(' 社区党员'), pbi_clean('')").fetchone()
     assert got == ("Ｇ001", "社区党员", None)
+
+
+@pytest.mark.parametrize(
+    "value", ["环境整治", " 环境整治", "环境整治\t", "\n环境整治", "　环境整治　", "环境 整治", "", "　", "\t"]
+)
+def test_free_text_fast_path_agrees_with_the_full_trim(con, value):
+    macros = (SQL / "macros.sql").read_text(encoding="utf-8")
+    start = macros.index("CREATE OR REPLACE TEMP MACRO pbi_text")
+    con.execute(macros[start : macros.index(";", start) + 1])
+    full = "nullif(trim(?, E' \\t\\r\\n　'), '')"
+    assert (
+        con.execute("SELECT pbi_text(?)", [value]).fetchone()[0] == con.execute(f"SELECT {full}", [value]).fetchone()[0]
+    )
