@@ -1,6 +1,5 @@
 -- Resident demand tickets. The claimant's ID number becomes a keyed hash, a mask and a verdict.
 CREATE OR REPLACE TEMP TABLE stg_demands AS
-WITH c AS (SELECT *, upper(pbi_clean(claimed_by)) AS id_clean FROM raw_demands)
 SELECT _file_id, _row,
     pbi_clean(ticket_id) AS ticket_id, pbi_clean(grid_id) AS grid_id, pbi_text(category) AS category,
     pbi_clean(reported_at) AS reported_at,
@@ -9,4 +8,4 @@ SELECT _file_id, _row,
     pbi_clean(satisfaction) AS satisfaction, pbi_text(description) AS description,
     pbi_clean(claimed_by_org) AS claimed_by_org,  -- v1.1 (NULL in a v1 export)
     false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
-FROM c LEFT JOIN stg_id_numbers i USING (id_clean);
+FROM raw_demands c LEFT JOIN stg_id_numbers i ON i.id_raw = c.claimed_by;

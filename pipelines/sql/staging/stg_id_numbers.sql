@@ -1,13 +1,14 @@
--- Every distinct ID number of this batch (rosters, servers, claimants) with what staging
--- keeps of it: the keyed hash, the masked form and the verdict of the ID rules. Computed
--- once per person rather than once per record.
+-- Every distinct ID number of this batch (rosters, servers, claimants) as it was written
+-- (id_raw: staging joins on it) with what staging keeps of it: the keyed hash, the masked form
+-- and the verdict of the ID rules. Cleaned and computed once per person rather than once per
+-- record.
 CREATE OR REPLACE TEMP TABLE stg_id_numbers AS
-WITH ids AS (
-    SELECT DISTINCT upper(pbi_clean(id_number)) AS id_clean FROM raw_members
-    UNION SELECT upper(pbi_clean(id_number)) FROM raw_services
-    UNION SELECT upper(pbi_clean(claimed_by)) FROM raw_demands
-)
-SELECT id_clean,
+WITH raw AS (
+    SELECT id_number AS id_raw FROM raw_members
+    UNION SELECT id_number FROM raw_services
+    UNION SELECT claimed_by FROM raw_demands
+), ids AS (SELECT id_raw, upper(pbi_clean(id_raw)) AS id_clean FROM raw)
+SELECT id_raw,
     CASE WHEN pbi_id_format_ok(id_clean) THEN pbi_member_key(id_clean) END AS id_key,
     -- A number Excel mangled (3.30102197107088E+17) still holds the region and birth date:
     -- only its first six digits are kept (3.30102*********E+17), enough to recognise it.

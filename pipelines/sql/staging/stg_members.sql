@@ -2,7 +2,7 @@
 -- verdict of the ID rules (stg_id_numbers): no clear ID number leaves staging. Phones are kept masked.
 CREATE OR REPLACE TEMP TABLE stg_members AS
 WITH c AS (
-    SELECT *, upper(pbi_clean(id_number)) AS id_clean, pbi_clean(phone) AS phone_clean FROM raw_members
+    SELECT *, pbi_clean(phone) AS phone_clean FROM raw_members
 )
 SELECT _file_id, _row,
     pbi_text(name) AS name,
@@ -19,4 +19,4 @@ SELECT _file_id, _row,
     coalesce(pbi_clean(as_of), getvariable('pbi_as_of')) AS as_of,
     pbi_clean(reporting_org_id) AS reporting_org_id,  -- v1.1 (NULL in a v1 roster)
     false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
-FROM c LEFT JOIN stg_id_numbers i USING (id_clean);
+FROM c LEFT JOIN stg_id_numbers i ON i.id_raw = c.id_number;

@@ -1,6 +1,5 @@
 -- Service records. The server's ID number becomes a keyed hash, a mask and an ID verdict.
 CREATE OR REPLACE TEMP TABLE stg_services AS
-WITH c AS (SELECT *, upper(pbi_clean(id_number)) AS id_clean FROM raw_services)
 SELECT _file_id, _row,
     pbi_clean(record_id) AS record_id,
     i.id_key AS id_number_key, i.id_mask AS id_number_mask, i.id_rule AS id_number_rule,
@@ -8,4 +7,4 @@ SELECT _file_id, _row,
     pbi_clean(hours) AS hours, pbi_clean(beneficiaries) AS beneficiaries, pbi_clean(rating) AS rating,
     pbi_text(description) AS description,
     false AS _retry  -- stg_retried.sql adds the earlier quarantined rows
-FROM c LEFT JOIN stg_id_numbers i USING (id_clean);
+FROM raw_services c LEFT JOIN stg_id_numbers i ON i.id_raw = c.id_number;
