@@ -110,13 +110,13 @@ def transcode(path: Path, encoding: str, dest: Path, scan: bool = True) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     found = False
     with path.open("rb") as src, private_file(dest) as out:
-        while chunk := src.read(CHUNK):
-            text = decoder.decode(chunk).encode("utf-8")
-            found = found or (scan and _control_in(text))  # a chunk ends on a whole character
+        while True:
+            chunk = src.read(CHUNK)
+            text = decoder.decode(chunk, final=not chunk).encode("utf-8")  # ends on a whole character
+            found = found or (scan and _control_in(text))
             out.write(text)
-        text = decoder.decode(b"", final=True).encode("utf-8")
-        out.write(text)
-    return found or (scan and _control_in(text))
+            if not chunk:
+                return found
 
 
 def find_header(rows: list[list], kinds: dict[str, Kind], forced: str | None, name: str) -> tuple[int, Recognition]:
